@@ -276,9 +276,9 @@ class PlanGraph:
                 if m.role == "high-risk":
                     g.add((target, RDF.type, SK.HighRiskSector))
             else:
-                target, name_zh, name_en = SK[m.target], m.target, m.target
-                kind = SK.mentionsChannel if m.target.startswith("Channel") else \
-                    SK.mentionsMeasure if m.target.startswith("Measure") else SK.mentionsRule
+                target, name_zh, name_en = SK[m.target.name], m.target.zh, m.target.en
+                kind = SK.mentionsChannel if m.target.name.startswith("Channel") else \
+                    SK.mentionsMeasure if m.target.name.startswith("Measure") else SK.mentionsRule
                 g.add((owner, kind, target))
             g.add((node, RDF.type, SK.Mention))
             g.add((node, SK.mentionedIn, owner))

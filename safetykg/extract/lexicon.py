@@ -91,9 +91,18 @@ def fallback_slug(zh: str) -> str:
     return "x-" + hashlib.sha1(zh.encode("utf-8")).hexdigest()[:10]
 
 
+@dataclass(frozen=True)
+class Concept:
+    """An ontology individual (escalation measure, channel, rule) and how plans name it."""
+
+    name: str  # sk: local name
+    pattern: re.Pattern[str]
+    zh: str
+    en: str
+
+
 @cache
-def concepts() -> tuple[tuple[str, re.Pattern[str]], ...]:
-    """Ontology individuals (escalation measures, channels, rules) and how plans name them."""
+def concepts() -> tuple[Concept, ...]:
     text = resources.files(__package__).joinpath("lexicon", "concepts.tsv").read_text("utf-8")
     rows = (line.split("\t") for line in text.splitlines() if line and not line.startswith("#"))
-    return tuple((name, re.compile(pattern)) for name, pattern in rows)
+    return tuple(Concept(name, re.compile(pattern), zh, en) for name, pattern, zh, en in rows)

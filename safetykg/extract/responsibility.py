@@ -53,7 +53,7 @@ class LeadPair:
 
 @dataclass(frozen=True)
 class Mention:
-    target: Department | Sector | str   # a str is an sk: individual (measure, channel, rule)
+    target: Department | Sector | lexicon.Concept
     role: str                           # named | lead | participant | high-risk
     start: int
     end: int
@@ -214,10 +214,10 @@ def task_mentions(text: str, start: int, end: int, title: str, names: Names) -> 
 def concept_mentions(text: str, start: int, end: int) -> list[Mention]:
     """Escalation measures, discovery channels and rules named in ``text[start:end]``."""
     out = []
-    for name, pattern in lexicon.concepts():
-        for m in pattern.finditer(text, start, end):
+    for concept in lexicon.concepts():
+        for m in concept.pattern.finditer(text, start, end):
             s, e = sentence_bounds(text, m.start(), m.end())
-            out.append(Mention(name, "named", s, e))
+            out.append(Mention(concept, "named", s, e))
     return _first_of_each(out)
 
 
@@ -261,6 +261,6 @@ def _first_of_each(mentions: list[Mention]) -> list[Mention]:
     """One mention per (target, role): the first, in text order."""
     seen: dict[tuple[str, str], Mention] = {}
     for m in sorted(mentions, key=lambda m: (m.start, m.end)):
-        key = (m.target if isinstance(m.target, str) else m.target.slug, m.role)
+        key = (m.target.name if isinstance(m.target, lexicon.Concept) else m.target.slug, m.role)
         seen.setdefault(key, m)
     return list(seen.values())

@@ -150,8 +150,8 @@ def find_frequencies(text: str) -> list[FrequencyMatch]:
         out.append(FrequencyMatch(start, end, m.group(), _PERIODS[m["u"]],
                                   cn_number(count["n"]) if count else 1, high_risk, parent))
     for m in _CADENCE.finditer(text):
-        out.append(FrequencyMatch(m.start(), m.end(), m.group(), _PERIODS[m["u"]], 1, False,
-                                  None))
+        start, end = clause_bounds(text, m.start(), m.end(), stops="。；")
+        out.append(FrequencyMatch(start, end, m.group(), _PERIODS[m["u"]], 1, False, None))
     return out
 
 
