@@ -1,0 +1,100 @@
+"""The FastAPI application: settings, store, error handling and routers, assembled.
+
+Nothing else happens here. Each router lives in ``api/routers/`` and makes one
+library call per route; errors are turned into problem documents by
+``api/problems.py``.
+
+The store is opened once, at start-up, and kept on ``app.state.store``:
+read-only unless the settings allow writes (a read-only handle lets
+``safetykg query`` and other readers use the same store at the same time).
+If there is no store yet the app still starts, ``/health`` answers 503 and
+says to run ``safetykg build``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from pyoxigraph import Store
+
+from api import problems
+from api.routers import (
+    departments,
+    exports,
+    health,
+    linked_data,
+    lookup,
+    pages,
+    plan,
+    regions,
+    sectors,
+    sparql,
+    tasks,
+)
+from api.routers import queries as query_library
+from safetykg import __version__
+from safetykg.errors import StoreUnavailable
+from safetykg.settings import Settings
+from safetykg.store import open_store
+
+__all__ = ["create_app"]
+
+log = logging.getLogger(__name__)
+
+
+def _operation_id(route: APIRoute) -> str:
+    """Stable, readable OpenAPI operation ids: ``<tag>-<function>``."""
+    return f"{route.tags[0]}-{route.name}" if route.tags else route.name
+
+
+def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
+    """Build the app. ``settings`` default to the environment (read here, once).
+
+    Pass ``store`` to serve an already open store (tests do this with the
+    session store); otherwise the store under ``settings.data_dir`` is opened
+    when the app starts.
+    """
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if store is None:
+            try:
+                app.state.store = open_store(
+                    settings.data_dir, read_only=not settings.writes_enabled
+                )
+            except StoreUnavailable as exc:
+                log.warning("starting without a store: %s", exc.detail)
+                app.state.store_error = exc.detail
+        yield
+        app.state.store = None  # dropping the last reference closes RocksDB
+
+    app = FastAPI(
+        title="safetykg",
+        summary="Knowledge graph and semantic query service for work-safety plans",
+        version=__version__,
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+    )
+    app.state.settings = settings
+    app.state.store = store
+    app.state.store_error = None
+    problems.install(app)
+
+    app.include_router(health.router)
+    app.include_router(lookup.router)
+    app.include_router(plan.router)
+    app.include_router(tasks.router)
+    app.include_router(departments.router)
+    app.include_router(sectors.router)
+    app.include_router(regions.router)
+    app.include_router(linked_data.router)
+    app.include_router(query_library.router)
+    app.include_router(sparql.router)
+    app.include_router(exports.router)
+    app.include_router(pages.router)
+    return app
