@@ -25,6 +25,7 @@ from api import problems
 from api.routers import (
     departments,
     exports,
+    hazards,
     health,
     linked_data,
     lookup,
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(sectors.router)
     app.include_router(regions.router)
     app.include_router(linked_data.router)
+    app.include_router(hazards.router)
     app.include_router(query_library.router)
     app.include_router(sparql.router)
     app.include_router(exports.router)

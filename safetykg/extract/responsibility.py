@@ -205,7 +205,7 @@ def task_mentions(text: str, start: int, end: int, title: str, names: Names) -> 
         for r in resolved:
             if r:
                 add(names.sector(r), "high-risk" if m["hr"] else "named", m.start(), m.end())
-    for m in _safety_names().finditer(body):
+    for m in _written_out_names().finditer(body):
         add(names.sector(m.group()), "named", m.start(), m.end())
     out.extend(concept_mentions(text, start, end))
     return _first_of_each(out)
@@ -222,11 +222,11 @@ def concept_mentions(text: str, start: int, end: int) -> list[Mention]:
 
 
 @cache
-def _safety_names() -> re.Pattern[str]:
-    """Sector names written with their 安全 suffix, longest first so that 水上交通安全 wins
-    over 交通安全."""
+def _written_out_names() -> re.Pattern[str]:
+    """Sector names written out with 安全 or 企业 (煤矿企业, 消防安全), longest first so
+    that 水上交通安全 wins over 交通安全. Bare short names (电力, 消防) are left to lists."""
     names = {a for e in lexicon.sectors() for a in (e.zh, *e.aliases)
-             if a.endswith("安全") and len(a) >= 4}
+             if a.endswith(("安全", "企业")) and len(a) >= 4}
     return re.compile("|".join(sorted(map(re.escape, names), key=len, reverse=True)))
 
 

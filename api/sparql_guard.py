@@ -1,0 +1,208 @@
+"""Keep the public SPARQL endpoint closed to the network: what a query may name.
+
+pyoxigraph evaluates ``SERVICE`` by opening an HTTP connection to any IRI a
+query names, and it cannot hand us a syntax tree to inspect. So before a query
+reaches the engine, :func:`inspect_query` reads it with a lexer that follows
+the terminals of the SPARQL 1.1 grammar (strings in all four quotings, IRIs,
+comments, variables, prefixed names, language tags), and looks at keyword
+tokens only. ``SERVICE`` is a reserved word that can only begin a federated
+pattern, so its token is refused wherever it stands — in a subquery, in
+``FILTER EXISTS`` — while the same letters in a string, an IRI, a comment, a
+variable name (``?service``) or a prefixed name (``ex:SERVICE``) are left alone.
+``FROM`` / ``FROM NAMED`` clauses are read with the ``PREFIX`` and ``BASE``
+declarations that precede them, so the graphs a query names can be checked
+against the store (the query worker does that; see :mod:`api.sparql_limits`).
+
+Updates (``LOAD`` included) never get here: the router refuses them by
+protocol operation, and the query parser rejects update syntax anyway.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+from safetykg.errors import QueryError
+
+__all__ = ["QueryRefused", "QueryShape", "inspect_query", "tokens"]
+
+
+class QueryRefused(QueryError):
+    """Raised when a query asks for something the public endpoint does not do:
+    federation (``SERVICE``) or a ``FROM`` graph that is not in the store."""
+
+    title = "Query refused"
+    slug = "query-refused"
+
+
+@dataclass(frozen=True)
+class QueryShape:
+    """What the guard learned about a query's dataset."""
+
+    from_graphs: tuple[str, ...] = ()
+    """IRIs named by ``FROM`` (the default graph), resolved against BASE/PREFIX."""
+    from_named: tuple[str, ...] = ()
+    """IRIs named by ``FROM NAMED``."""
+
+    @property
+    def has_dataset(self) -> bool:
+        """True when the query states its own dataset (so the union default is off)."""
+        return bool(self.from_graphs or self.from_named)
+
+
+# --------------------------------------------------------------------------- lexer
+
+_HEX = "[0-9A-Fa-f]"
+_UCHAR = rf"\\u{_HEX}{{4}}|\\U{_HEX}{{8}}"
+# PN_CHARS minus the ASCII letters and digits that \w already has; '\w' is wider
+# than the grammar, which only matters for text that does not parse anyway.
+_PN_EXTRA = r"\-\u00B7\u0300-\u036F\u203F\u2040"
+_PN_CHARS = rf"[\w{_PN_EXTRA}]"
+_PLX = rf"%{_HEX}{{2}}|\\[_~.\-!$&'()*+,;=/?#@%]"
+_PN_PREFIX = rf"[^\W\d_](?:[\w.{_PN_EXTRA}]*{_PN_CHARS})?"
+_PN_LOCAL = (
+    rf"(?:[\w:]|{_PLX})"
+    rf"(?:(?:[\w.:{_PN_EXTRA}]|{_PLX})*(?:[\w:{_PN_EXTRA}]|{_PLX}))?"
+)
+
+_TOKEN = re.compile(
+    "|".join(
+        [
+            r"(?P<ws>\s+)",
+            r"(?P<comment>#[^\r\n]*)",
+            rf"(?P<iri><(?:[^<>\"{{}}|^`\\\x00-\x20]|{_UCHAR})*>)",
+            r"(?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''"
+            r'|"""(?:[^"\\]|\\.|"(?!""))*"""'
+            r"|'(?:[^'\\\r\n]|\\.)*'"
+            r'|"(?:[^"\\\r\n]|\\.)*")',
+            r"(?P<var>[?$][\w\u00B7\u0300-\u036F\u203F\u2040]+)",
+            rf"(?P<bnode>_:[\w](?:[\w.{_PN_EXTRA}]*{_PN_CHARS})?)",
+            r"(?P<langtag>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)",
+            rf"(?P<pname>(?:{_PN_PREFIX})?:(?:{_PN_LOCAL})?)",
+            r"(?P<word>[A-Za-z_]\w*)",
+            r"(?P<other>[\s\S])",
+        ]
+    )
+)
+
+_SKIPPED = {"ws", "comment"}
+
+
+def tokens(text: str) -> Iterator[tuple[str, str]]:
+    """The (kind, text) tokens of a SPARQL string, whitespace and comments left out.
+
+    Kinds: ``iri``, ``string``, ``var``, ``bnode``, ``langtag``, ``pname``,
+    ``word`` (keywords and function names) and ``other`` (punctuation, numbers).
+
+    >>> [t for t in tokens('SELECT * { ?s ?p "SERVICE" } # SERVICE')]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [('word', 'SELECT'), ('other', '*'), ('other', '{'), ('var', '?s'), ('var', '?p'),
+     ('string', '"SERVICE"'), ('other', '}')]
+    """
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup or "other"
+        if kind not in _SKIPPED:
+            yield kind, match.group()
+
+
+_UCHAR_RE = re.compile(_UCHAR)
+
+
+def _iri_text(token: str) -> str:
+    """The IRI inside ``<…>``, with ``\\u``/``\\U`` escapes decoded."""
+    return _UCHAR_RE.sub(lambda m: chr(int(m.group()[2:], 16)), token[1:-1])
+
+
+_LOCAL_ESCAPE = re.compile(r"\\(.)")
+
+
+@dataclass
+class _Prologue:
+    base: str | None
+    prefixes: dict[str, str] = field(default_factory=dict)
+
+    def resolve(self, token: tuple[str, str]) -> str | None:
+        kind, text = token
+        if kind == "iri":
+            iri = _iri_text(text)
+            return urljoin(self.base, iri) if self.base else iri
+        if kind == "pname":
+            prefix, _, local = text.partition(":")
+            namespace = self.prefixes.get(prefix)
+            if namespace is None:
+                return None  # undeclared: the engine reports the syntax error
+            return namespace + _LOCAL_ESCAPE.sub(r"\1", local)
+        return None
+
+
+def inspect_query(
+    text: str, base_iri: str | None = None, prefixes: Mapping[str, str] | None = None
+) -> QueryShape:
+    """Refuse federation and read the dataset clauses of a SPARQL query.
+
+    ``base_iri`` and ``prefixes`` are the ones the engine will be given, so a
+    relative or prefixed ``FROM`` IRI resolves here exactly as it will there.
+
+    Raises :class:`QueryRefused` when the query contains ``SERVICE``.
+
+    >>> inspect_query('SELECT * { ?s ?p "use SERVICE here" }')
+    QueryShape(from_graphs=(), from_named=())
+    >>> inspect_query("PREFIX g: <https://w3id.org/safetykg/graph/> "
+    ...               "SELECT * FROM g:hazards FROM NAMED <plan/x> {}",
+    ...               base_iri="https://w3id.org/safetykg/graph/").from_named
+    ('https://w3id.org/safetykg/graph/plan/x',)
+    >>> inspect_query("SELECT * { SERVICE <http://example.org/sparql> { ?s ?p ?o } }")
+    Traceback (most recent call last):
+    ...
+    api.sparql_guard.QueryRefused: ...
+    """
+    if not _might_matter(text):
+        return QueryShape()
+    prologue = _Prologue(base_iri, dict(prefixes or {}))
+    from_graphs: list[str] = []
+    from_named: list[str] = []
+    toks = list(tokens(text))
+    i = 0
+    while i < len(toks):
+        kind, value = toks[i]
+        keyword = value.upper() if kind == "word" else ""
+        if keyword == "SERVICE":
+            raise QueryRefused(
+                "SERVICE (federated query) is not available on this endpoint: it never "
+                "contacts other servers. Query the data here, or run the federated part "
+                "on your own SPARQL client."
+            )
+        if keyword == "BASE" and _kind_at(toks, i + 1) == "iri":
+            prologue.base = prologue.resolve(toks[i + 1])
+            i += 2
+            continue
+        if keyword == "PREFIX" and _kind_at(toks, i + 1) == "pname" and _kind_at(toks, i + 2):
+            name = toks[i + 1][1]
+            if name.endswith(":") and toks[i + 2][0] == "iri":
+                prologue.prefixes[name[:-1]] = prologue.resolve(toks[i + 2]) or ""
+                i += 3
+                continue
+        if keyword == "FROM":
+            named = _kind_at(toks, i + 1) == "word" and toks[i + 1][1].upper() == "NAMED"
+            j = i + 2 if named else i + 1
+            iri = prologue.resolve(toks[j]) if j < len(toks) else None
+            if iri is not None:
+                (from_named if named else from_graphs).append(iri)
+            i = j + 1
+            continue
+        i += 1
+    return QueryShape(tuple(from_graphs), tuple(from_named))
+
+
+def _kind_at(toks: list[tuple[str, str]], i: int) -> str:
+    return toks[i][0] if i < len(toks) else ""
+
+
+_KEYWORDS = re.compile(r"service|from", re.IGNORECASE)
+
+
+def _might_matter(text: str) -> bool:
+    """Cheap test first: a query without these letters has neither keyword."""
+    return _KEYWORDS.search(text) is not None
