@@ -64,3 +64,25 @@ lint: venv
 
 clean:
 	rm -rf $(DATA_DIR) .pytest_cache .ruff_cache
+
+# Benchmarks (not part of `make test` or CI; see bench/README.md). `bench-peer` makes the
+# peers' own venv (rdflib-endpoint, and Oxigraph server at pyoxigraph's version); `wrk`
+# (Debian's package) is used for HTTP load when installed, else the harness's asyncio client.
+.PHONY: bench bench-quick bench-peer
+
+BENCH_ARGS ?=
+BENCH_PEER := bench/.venv-peer/.installed
+
+$(BENCH_PEER): $(VENV_STAMP)
+	test -x bench/.venv-peer/bin/python || $(PYTHON) -m venv bench/.venv-peer
+	bench/.venv-peer/bin/pip install 'rdflib-endpoint[cli]' uvicorn \
+		"oxigraph==$$($(BIN)/python -c 'import importlib.metadata as m; print(m.version("pyoxigraph"))')"
+	touch $@
+
+bench-peer: $(BENCH_PEER)
+
+bench: venv bench-peer
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+bench-quick: venv bench-peer
+	$(BIN)/python -m bench --quick $(BENCH_ARGS)

@@ -21,9 +21,11 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from pyoxigraph import Store
 
-from api import problems
+from api import problems, security
 from api.routers import (
     departments,
+    docs,
+    enterprises,
     exports,
     hazards,
     health,
@@ -34,13 +36,14 @@ from api.routers import (
     regions,
     sectors,
     sparql,
+    stats,
     tasks,
 )
 from api.routers import queries as query_library
 from safetykg import __version__
 from safetykg.errors import StoreUnavailable
 from safetykg.settings import Settings
-from safetykg.store import open_store
+from safetykg.store import connect
 
 __all__ = ["create_app"]
 
@@ -56,8 +59,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     """Build the app. ``settings`` default to the environment (read here, once).
 
     Pass ``store`` to serve an already open store (tests do this with the
-    session store); otherwise the store under ``settings.data_dir`` is opened
-    when the app starts.
+    session store); otherwise the store the settings name is opened when the
+    app starts (:func:`safetykg.store.connect`: the embedded store under
+    ``settings.data_dir``, or the SPARQL server of ``SAFETYKG_STORE``).
     """
     settings = settings or Settings()
 
@@ -65,9 +69,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if store is None:
             try:
-                app.state.store = open_store(
-                    settings.data_dir, read_only=not settings.writes_enabled
-                )
+                app.state.store = connect(settings)
             except StoreUnavailable as exc:
                 log.warning("starting without a store: %s", exc.detail)
                 app.state.store_error = exc.detail
@@ -80,13 +82,17 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         version=__version__,
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
+        docs_url=None,  # FastAPI's default pages load Swagger UI and ReDoc from a CDN;
+        redoc_url=None,  # api/routers/docs.py serves Swagger UI from npm instead.
     )
     app.state.settings = settings
     app.state.store = store
     app.state.store_error = None
     problems.install(app)
+    security.install(app, settings)
 
     app.include_router(health.router)
+    app.include_router(docs.router)
     app.include_router(lookup.router)
     app.include_router(plan.router)
     app.include_router(tasks.router)
@@ -95,6 +101,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(regions.router)
     app.include_router(linked_data.router)
     app.include_router(hazards.router)
+    app.include_router(stats.router)
+    app.include_router(enterprises.router)
     app.include_router(query_library.router)
     app.include_router(sparql.router)
     app.include_router(exports.router)

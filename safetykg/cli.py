@@ -5,11 +5,13 @@
     safetykg build   [--data-dir DIR] [--project-root DIR] [--no-extract]
     safetykg query   NAME|FILE.rq [--param k=v …] [--format table|csv|json|tsv|xml|turtle|ntriples]
                     [--data-dir DIR]        (safetykg query --list: the named queries)
-    safetykg serve   [--data-dir DIR] [--host 127.0.0.1] [--port 8000]
+    safetykg serve   [--data-dir DIR] [--host 127.0.0.1] [--port 8000] [--workers N]
     safetykg check   [--project-root DIR] [--no-hermit] [--no-shacl]
     safetykg extract SOURCE.txt --out FILE.ttl [--plan-id ID] [--jurisdiction SLUG]
     safetykg export  FORMAT --out FILE [--scope SCOPE] [--max-nodes N] [--data-dir DIR]
     safetykg analyse [--as-of YYYY-MM-DD] [--format table|json] [--data-dir DIR]
+    safetykg ingest  FILE.csv|.json|.ttl [--data-dir DIR] [--max-bytes N] [--max-errors N]
+    safetykg generate [--enterprises N] [--hazards M] [--seed S] --out FILE.csv
 
 Defaults come from the environment (``SAFETYKG_DATA_DIR``, ``SAFETYKG_PROJECT_ROOT``
 and the rest of :class:`safetykg.settings.Settings`), read once when the
@@ -25,7 +27,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -109,6 +111,15 @@ def _reported() -> Iterator[None]:
         raise typer.Exit(1) from exc
 
 
+def _open(settings: Settings, data_dir: Path | None) -> Any:
+    """The store to read: the one the settings name, or the embedded one under --data-dir."""
+    from safetykg.store import connect
+
+    if data_dir is not None:
+        settings = settings.model_copy(update={"data_dir": data_dir, "store": None})
+    return connect(settings, read_only=True)
+
+
 # --------------------------------------------------------------------------- build
 
 
@@ -121,21 +132,27 @@ def build(
         bool, typer.Option(help="Re-extract the plans (off: load the committed plan graphs)")
     ] = True,
 ) -> None:
-    """Extract the plans, load every graph into a fresh store, reason, and swap it in."""
+    """Extract the plans, load every graph into a fresh store, reason, and swap it in.
+
+    With SAFETYKG_STORE=http://… (and no --data-dir) the graphs are loaded into
+    that SPARQL server instead, replacing ours there."""
     from safetykg.store import build as build_store
+    from safetykg.store import connect
 
     settings: Settings = ctx.obj
     with _reported():
+        remote = settings.remote_store and data_dir is None
         report = build_store(
             data_dir or settings.data_dir,
             project_root or settings.project_root,
             reextract=extract,
+            remote=connect(settings, read_only=False) if remote else None,  # type: ignore[arg-type]
         )
     for path in report.plans_written:
         typer.echo(f"wrote {path}")
     for graph, size in report.graphs.items():
         typer.echo(f"{size:>9}  {graph}")
-    typer.echo(f"built {report.store_path} in {report.seconds:.1f} s")
+    typer.echo(f"built {report.location or report.store_path} in {report.seconds:.1f} s")
 
 
 # --------------------------------------------------------------------------- query
@@ -176,7 +193,6 @@ def query(
     text: each --param value is checked against its declared type and bound.
     A file with a query header takes --param too.
     """
-    from safetykg.store import open_store
     from safetykg.store import query as run_query
 
     settings: Settings = ctx.obj
@@ -195,7 +211,7 @@ def query(
                 named = QueryLibrary.from_texts({path.stem: text})[path.stem]
         else:
             named = default_library().get(target)
-        store = open_store(data_dir or settings.data_dir, read_only=True)
+        store = _open(settings, data_dir)
         if named is None:
             assert text is not None
             result = run_query(store, text, prefixes=PREFIXES)
@@ -323,16 +339,21 @@ def serve(
     data_dir: DataDirOpt = None,
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Worker processes; more than 1 needs SAFETYKG_STORE=http://… or writes off"
+        ),
+    ] = 1,
 ) -> None:
     """Serve the API (REST, SPARQL, pages) over the built store."""
-    import uvicorn
-
-    from api.app import create_app
+    from safetykg.serving import run_server
 
     settings: Settings = ctx.obj
     if data_dir is not None:
-        settings = settings.model_copy(update={"data_dir": data_dir})
-    uvicorn.run(create_app(settings), host=host, port=port)
+        settings = settings.model_copy(update={"data_dir": data_dir, "store": None})
+    with _reported():
+        run_server(settings, host, port, workers)
 
 
 # --------------------------------------------------------------------------- check
@@ -432,11 +453,10 @@ def export(
 ) -> None:
     """Export a scope of the graph for Gephi, yEd, Cytoscape, D3, Graphviz or RDF tools."""
     from safetykg.export import export as run_export
-    from safetykg.store import open_store
 
     settings: Settings = ctx.obj
     with _reported():
-        store = open_store(data_dir or settings.data_dir, read_only=True)
+        store = _open(settings, data_dir)
         data, result = run_export(store, format, scope, max_nodes=max_nodes)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
@@ -473,7 +493,6 @@ def analyse(
     from datetime import date
 
     from safetykg.analysis import analyse as run_analysis
-    from safetykg.store import open_store
 
     settings: Settings = ctx.obj
     with _reported():
@@ -481,7 +500,7 @@ def analyse(
             when = date.fromisoformat(as_of) if as_of else None
         except ValueError as exc:
             raise BadParameter(f"--as-of {as_of!r} is not a date (YYYY-MM-DD).") from exc
-        store = open_store(data_dir or settings.data_dir, read_only=True)
+        store = _open(settings, data_dir)
         result = run_analysis(store, as_of=when)
     if format is AnalysisFormat.json:
         typer.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
@@ -524,6 +543,293 @@ def analyse(
     typer.echo("\nsectors with no lead department (三管三必须 applies):")
     for sector in result.unled_sectors:
         typer.echo(f"  {sector.label_zh} ({sector.label_en}), {sector.tasks} task(s)")
+
+
+# --------------------------------------------------------------------------- tokens
+
+token_app = typer.Typer(
+    help="Write tokens: create (printed once), list (no secrets), revoke.",
+    no_args_is_help=True,
+)
+app.add_typer(token_app, name="token")
+
+TokensFileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--tokens-file",
+        help="Token file [default: $SAFETYKG_TOKENS_FILE or <data-dir>/tokens.json]",
+    ),
+]
+
+
+def _token_file(settings: Settings, data_dir: Path | None, tokens_file: Path | None) -> Path:
+    from safetykg.tokens import default_path
+
+    return tokens_file or settings.tokens_file or default_path(data_dir or settings.data_dir)
+
+
+@token_app.command("create")
+def token_create(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Option("--name", help="A name for the holder, e.g. gas-office")],
+    department: Annotated[
+        str | None, typer.Option("--department", help="Scope: a department id, IRI or name")
+    ] = None,
+    region: Annotated[
+        str | None, typer.Option("--region", help="Scope: a region id, IRI or name")
+    ] = None,
+    admin: Annotated[bool, typer.Option("--admin", help="No scope: may write anything")] = False,
+    data_dir: DataDirOpt = None,
+    tokens_file: TokensFileOpt = None,
+) -> None:
+    """Create a write token and print it (only this once; it is stored hashed)."""
+    from safetykg.access import Kind
+    from safetykg.store import open_store
+    from safetykg.tokens import TokenFile, resolve_scope
+
+    settings: Settings = ctx.obj
+    chosen = [k for k, v in ((Kind.DEPARTMENT, department), (Kind.REGION, region)) if v]
+    if admin:
+        chosen.append(Kind.ADMIN)
+    if len(chosen) != 1:
+        typer.echo("error: give exactly one of --department ID, --region ID, --admin", err=True)
+        raise typer.Exit(2)
+    kind = chosen[0]
+    with _reported():
+        store = None
+        if kind is not Kind.ADMIN:
+            try:
+                store = open_store(data_dir or settings.data_dir, read_only=True)
+            except SafetyKGError as exc:
+                typer.echo(f"warning: the id is not checked against the store: {exc}", err=True)
+        scope = resolve_scope(kind, department or region or "", store)
+        tokens = TokenFile(_token_file(settings, data_dir, tokens_file))
+        secret = tokens.create(name, kind, scope)
+    typer.echo(secret)
+    what = f"{kind} {scope}" if scope else str(kind)
+    typer.echo(
+        f"created token {name!r} ({what}) in {tokens.path}; it is shown only this once.",
+        err=True,
+    )
+
+
+@token_app.command("list")
+def token_list(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table")] = False,
+    data_dir: DataDirOpt = None,
+    tokens_file: TokensFileOpt = None,
+) -> None:
+    """List the tokens: name, kind, scope, created, revoked (never a secret or hash)."""
+    import json
+
+    from safetykg.tokens import TokenFile
+
+    settings: Settings = ctx.obj
+    with _reported():
+        records = TokenFile(_token_file(settings, data_dir, tokens_file)).list()
+    if as_json:
+        typer.echo(json.dumps([r.public() for r in records], ensure_ascii=False, indent=2))
+        return
+    header = ["name", "kind", "scope", "created", "revoked"]
+    rows = [
+        [r.name, str(r.kind), curie(r.scope or "-"), r.created, r.revoked or "-"] for r in records
+    ]
+    typer.echo(format_table(header, rows))
+
+
+@token_app.command("revoke")
+def token_revoke(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The token's name (see `safetykg token list`)")],
+    data_dir: DataDirOpt = None,
+    tokens_file: TokensFileOpt = None,
+) -> None:
+    """Revoke a token; a running service refuses it from its next request on."""
+    from safetykg.tokens import TokenFile
+
+    settings: Settings = ctx.obj
+    with _reported():
+        record = TokenFile(_token_file(settings, data_dir, tokens_file)).revoke(name)
+    typer.echo(f"revoked {record.name!r} at {record.revoked}")
+
+
+# --------------------------------------------------------------------------- backups
+
+if TYPE_CHECKING:
+    from safetykg.backup import BackupReport
+
+
+def _print_backup(verb: str, report: BackupReport) -> None:
+    for graph, size in report.graphs.items():
+        typer.echo(f"{size:>9}  {graph}")
+    typer.echo(f"{verb} {report.quads} quads ({report.path}) in {report.seconds:.1f} s")
+    if report.published:
+        typer.echo(
+            f"now current: {report.published}; restart a running service to serve it "
+            "(it keeps the generation it opened)."
+        )
+
+
+@app.command()
+def backup(
+    ctx: typer.Context,
+    target: Annotated[Path, typer.Argument(help="A new directory for the backup")],
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Back up the current store (consistent while the service runs)."""
+    from safetykg.backup import backup as run_backup
+
+    settings: Settings = ctx.obj
+    with _reported():
+        report = run_backup(data_dir or settings.data_dir, target)
+    _print_backup("backed up", report)
+
+
+@app.command()
+def restore(
+    ctx: typer.Context,
+    source: Annotated[Path, typer.Argument(help="A directory made by `safetykg backup`")],
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Verify a backup and make it the current store."""
+    from safetykg.backup import restore as run_restore
+
+    settings: Settings = ctx.obj
+    with _reported():
+        report = run_restore(source, data_dir or settings.data_dir)
+    _print_backup("restored", report)
+
+
+@app.command()
+def dump(
+    ctx: typer.Context,
+    target: Annotated[Path, typer.Argument(help="The N-Quads file to write, e.g. all.nq")],
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Write every quad of the current store as N-Quads (consistent while the service runs)."""
+    from safetykg.backup import dump as run_dump
+
+    settings: Settings = ctx.obj
+    with _reported():
+        report = run_dump(data_dir or settings.data_dir, target)
+    _print_backup("dumped", report)
+
+
+@app.command()
+def load(
+    ctx: typer.Context,
+    source: Annotated[Path, typer.Argument(help="An N-Quads file, e.g. from `safetykg dump`")],
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Make a new store from an N-Quads file and make it the current store."""
+    from safetykg.backup import load as run_load
+
+    settings: Settings = ctx.obj
+    with _reported():
+        report = run_load(source, data_dir or settings.data_dir)
+    _print_backup("loaded", report)
+
+
+# --------------------------------------------------------------------------- registry
+
+
+@app.command()
+def ingest(
+    ctx: typer.Context,
+    file: Annotated[
+        Path,
+        typer.Argument(exists=True, dir_okay=False, help="Hazard records: .csv, .json or .ttl"),
+    ],
+    data_dir: DataDirOpt = None,
+    format: Annotated[
+        str | None, typer.Option("--format", help="csv, json or ttl [default: from the suffix]")
+    ] = None,
+    max_bytes: Annotated[
+        int,
+        typer.Option(
+            "--max-bytes",
+            envvar="SAFETYKG_INGEST_MAX_BYTES",
+            help="Refuse files larger than this many bytes",
+        ),
+    ] = 1 << 30,
+    max_errors: Annotated[int, typer.Option(help="Stop validating after this many errors")] = 50,
+    shacl: Annotated[bool, typer.Option(help="Also check small batches against the shapes")] = True,
+) -> None:
+    """Validate hazard records and add them to the registry, all or nothing.
+
+    Re-importing the same file changes nothing (records are upserted by id). On
+    any error nothing is written and each error is printed with its row, column,
+    value and reason in Chinese and English.
+    """
+    from safetykg.errors import ValidationFailed
+    from safetykg.registry.ingest import ingest as run_ingest
+    from safetykg.store import open_store
+
+    settings: Settings = ctx.obj
+    shapes = Path(settings.project_root) / "ontology" / "shapes.ttl"
+    with _reported():
+        store = open_store(data_dir or settings.data_dir)
+        try:
+            report = run_ingest(
+                store,
+                file,
+                format=format,
+                max_bytes=max_bytes,
+                max_errors=max_errors,
+                shacl=shacl,
+                shapes=shapes if shapes.is_file() else None,
+            )
+        except ValidationFailed as exc:
+            for r in exc.results:
+                where = ", ".join(
+                    f"{k} {r[k]!r}" if k == "value" else f"{k} {r[k]}"
+                    for k in ("row", "column", "value")
+                    if r.get(k) is not None
+                )
+                typer.echo(f"{where}: {r['message']} / {r['message_zh']}", err=True)
+            raise
+    typer.echo(
+        f"{report.path}: {report.rows} rows ({report.format}, {report.encoding}); "
+        f"hazards +{report.hazards_added} ~{report.hazards_updated} ={report.hazards_unchanged}, "
+        f"enterprises +{report.enterprises_added} ~{report.enterprises_updated} "
+        f"={report.enterprises_unchanged}, {report.status_changes} status changes; "
+        f"{report.triples_added} triples written ({report.mode}), SHACL {report.shacl}; "
+        f"{report.seconds:.1f} s"
+    )
+
+
+@app.command()
+def generate(
+    enterprises: Annotated[int, typer.Option(help="How many enterprises")] = 300,
+    hazards: Annotated[int, typer.Option(help="How many hazards")] = 2000,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same file)")] = 0,
+    out: Annotated[Path, typer.Option("--out", help="The CSV file to write")] = Path(
+        "hazards.csv"
+    ),
+    as_of: Annotated[
+        str, typer.Option("--as-of", help="The day the data is as of (YYYY-MM-DD)")
+    ] = "2026-11-30",
+) -> None:
+    """Write a synthetic hazard registry (CSV, every row marked synthetic) for demos,
+    tests and benchmarks; `safetykg ingest` imports it."""
+    import datetime as dt
+
+    from safetykg.registry.generate import generate as run_generate
+
+    with _reported():
+        try:
+            day = dt.date.fromisoformat(as_of)
+        except ValueError:
+            raise BadParameter(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)") from None
+        if enterprises < 1 or hazards < 0:
+            raise BadParameter("--enterprises must be at least 1 and --hazards at least 0")
+        report = run_generate(out, enterprises=enterprises, hazards=hazards, seed=seed, as_of=day)
+    typer.echo(
+        f"wrote {report.path}: {report.enterprises} enterprises, {report.hazards} hazards "
+        f"({report.closed} closed, {report.open} open, {report.overdue} overdue "
+        f"on {report.as_of}), seed {report.seed}"
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

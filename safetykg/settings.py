@@ -16,12 +16,15 @@ pydantic_core._pydantic_core.ValidationError: 1 validation error for Settings
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
+from typing import Annotated, Any, Literal
 
-from pydantic import SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from safetykg.namespaces import ID
+from safetykg.namespaces import GRAPH, ID
 
 
 class Settings(BaseSettings):
@@ -60,6 +63,105 @@ class Settings(BaseSettings):
 
     write_token: SecretStr | None = None
     """Bearer token that writes (updates, hazard imports) must present."""
+
+    tokens_file: Path | None = None
+    """Named write tokens (``safetykg token create``), hashed; default ``<data_dir>/tokens.json``.
+    A token from here is scoped (department, region or admin); ``write_token`` counts as admin."""
+
+    cors_origins: Annotated[list[str], NoDecode] = []
+    """Origins allowed to call the API from a browser (CORS); empty: CORS off. Comma-separated
+    or a JSON list, each ``scheme://host[:port]`` (``*`` is refused)."""
+
+    max_body: int = 64 * 1024 * 1024
+    """Largest request body accepted, in bytes (larger: 413). Bigger imports: ``safetykg ingest``
+    on the server."""
+
+    rate_limit: float = 50.0
+    """Requests per second one client may make, sustained (token bucket); 0 switches it off.
+    Each worker process keeps its own buckets."""
+
+    rate_burst: int = 500
+    """Requests one client may make at once before the rate limit applies."""
+
+    store: str | None = None
+    """Where the data lives. Unset: the embedded pyoxigraph store under ``data_dir``; a
+    path: the embedded store under that directory (it replaces ``data_dir``); an
+    ``http(s)://`` URL: a SPARQL 1.1 server (:class:`safetykg.remote.RemoteStore`)."""
+
+    store_kind: Literal["oxigraph", "virtuoso", "fuseki", "generic"] = "oxigraph"
+    """Which server ``store`` is: it sets the default URLs and how the union default
+    graph is asked for (see :data:`safetykg.remote.KINDS`)."""
+
+    store_query_url: str | None = None
+    """SPARQL Query URL [default: ``store`` + the kind's path, e.g. ``/query``]."""
+
+    store_update_url: str | None = None
+    """SPARQL Update URL [default: ``store`` + e.g. ``/update``]."""
+
+    store_gsp_url: str | None = None
+    """Graph Store Protocol URL [default: ``store`` + e.g. ``/store``]; bulk loads use it."""
+
+    store_user: str | None = None
+    """User name for the server, when it needs one (Virtuoso: a user with SPARQL_UPDATE)."""
+
+    store_password: SecretStr | None = None
+    """Password of ``store_user``."""
+
+    store_token: SecretStr | None = None
+    """Bearer token for the server (managed services), instead of a user and password."""
+
+    store_auth: Literal["basic", "digest"] = "basic"
+    """How ``store_user``/``store_password`` are sent (Virtuoso's ``-auth`` URLs: digest)."""
+
+    store_union: Literal["auto", "param", "dataset", "native"] = "auto"
+    """How queries see all named graphs as the default graph [auto: per ``store_kind``]."""
+
+    store_graphs: str = str(GRAPH)
+    """IRI prefix of the graphs this service owns on a shared server."""
+
+    store_timeout: float = 120.0
+    """Seconds to wait for the server to answer one request."""
+
+    store_batch: int = 50_000
+    """Statements per Graph Store upload in bulk loads."""
+
+    store_atomic_batches: bool = True
+    """Each bulk-load batch is one transaction (Oxigraph); off: its faster, non-atomic loader."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _store_path_is_the_data_dir(cls, values: Any) -> Any:
+        if isinstance(values, dict):
+            store = values.get("store")
+            if store and not re.match(r"https?://", str(store)):
+                values = {**values, "data_dir": store}
+        return values
+
+    @property
+    def remote_store(self) -> bool:
+        """True when ``store`` is the URL of a SPARQL server."""
+        return bool(self.store and re.match(r"https?://", self.store))
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [o.strip() for o in text.split(",") if o.strip()]
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _no_wildcard_origin(cls, origins: list[str]) -> list[str]:
+        for origin in origins:
+            if origin == "*" or not re.fullmatch(r"https?://[^/\s*]+", origin):
+                raise ValueError(
+                    f"SAFETYKG_CORS_ORIGINS: {origin!r} is not an origin like "
+                    "https://example.org (no path, no wildcard)"
+                )
+        return origins
 
     @model_validator(mode="after")
     def _writes_need_a_token(self) -> Settings:

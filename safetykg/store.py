@@ -44,11 +44,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 import rdflib
 from pyoxigraph import (
     BlankNode,
+    DefaultGraph,
     Literal,
     NamedNode,
     QueryBoolean,
@@ -63,12 +64,17 @@ from tqdm import tqdm
 
 from safetykg.errors import QueryError, QuerySyntaxError, SafetyKGError, StoreUnavailable
 from safetykg.namespaces import (
+    GRAPH,
     GRAPH_HAZARDS,
     GRAPH_ONTOLOGY,
     GRAPH_REFERENCE,
     PREFIXES,
     plan_graph,
 )
+
+if TYPE_CHECKING:
+    from safetykg.remote import RemoteStore
+    from safetykg.settings import Settings
 
 __all__ = [
     "BuildReport",
@@ -77,6 +83,7 @@ __all__ = [
     "QueryResult",
     "Term",
     "build",
+    "connect",
     "graph_sizes",
     "open_store",
     "oxigraph_term",
@@ -93,6 +100,9 @@ Term: TypeAlias = NamedNode | BlankNode | Literal | Triple
 
 QueryResult: TypeAlias = QuerySolutions | QueryBoolean | QueryTriples
 """What :func:`query` returns: solutions (SELECT), a boolean (ASK) or triples."""
+
+GRAPH_AUDIT = GRAPH["audit"]
+"""Kept by a remote build (see :func:`_build_remote`); written by :mod:`safetykg.audit`."""
 
 STORE_LINK = "store"
 _GENERATION_PREFIX = "store-"
@@ -137,6 +147,8 @@ class BuildReport:
     plans_written: list[Path] = field(default_factory=list)
     inferred: int = 0
     seconds: float = 0.0
+    location: str | None = None
+    """Where the store is, when it is not ``store_path``: the remote server's URL."""
 
 
 # --------------------------------------------------------------------------- layout
@@ -173,6 +185,30 @@ def open_store(data_dir: Path | str, read_only: bool = False) -> Store:
             f"Cannot open the store at {path} ({exc}). If another process has it open "
             "read-write, stop it or open this one read-only."
         ) from exc
+
+
+def connect(settings: Settings, *, read_only: bool | None = None) -> Store | RemoteStore:
+    """Open the store the settings name: the one place that chooses embedded or remote.
+
+    ``SAFETYKG_STORE`` unset or a path: the embedded store under the data
+    directory (:func:`open_store`); an ``http(s)://`` URL: a
+    :class:`safetykg.remote.RemoteStore` on that SPARQL server, which answers
+    the same ``Store`` methods. ``read_only`` defaults to "unless the settings
+    let someone write".
+
+    Raises :class:`StoreUnavailable` when the embedded store cannot be opened
+    (a remote server is only contacted by the first request).
+
+    >>> from safetykg.settings import Settings
+    >>> connect(Settings(store="http://127.0.0.1:7878"))
+    <RemoteStore oxigraph http://127.0.0.1:7878/query>
+    """
+    read_only = not settings.writes_enabled if read_only is None else read_only
+    if settings.remote_store:
+        from safetykg.remote import RemoteStore
+
+        return RemoteStore.from_settings(settings, read_only=read_only)
+    return open_store(settings.data_dir, read_only=read_only)
 
 
 # --------------------------------------------------------------------------- plans
@@ -245,6 +281,7 @@ def build(
     extract: PlanExtractor | None = None,
     reextract: bool = True,
     progress: bool | None = None,
+    remote: RemoteStore | None = None,
 ) -> BuildReport:
     """Build a fresh store from the repository and make it the current one.
 
@@ -263,6 +300,11 @@ def build(
 
     ``extract`` defaults to :func:`safetykg.extract.plan_turtle`. ``progress``
     defaults to showing a bar only when stderr is a terminal.
+
+    With ``remote`` (a :class:`safetykg.remote.RemoteStore`) steps 2–3 run on
+    that SPARQL server instead (:func:`_build_remote`) and ``data_dir`` is not
+    touched: the graphs are replaced in place, which readers of the server see
+    happen (there is no symlink to swap on a server).
 
     Raises :class:`SafetyKGError` for a bad ``plans.toml`` or a missing
     ontology, and lets a Turtle ``SyntaxError`` through with the file named.
@@ -300,6 +342,17 @@ def build(
     loads += [(p, _nn(GRAPH_REFERENCE)) for p in sorted(graph_data.glob("reference/*.ttl"))]
     loads += [(p, _nn(GRAPH_HAZARDS)) for p in sorted(graph_data.glob("hazards/*.ttl"))]
 
+    if remote is not None:
+        sizes, inferred = _build_remote(remote, loads, show)
+        return BuildReport(
+            store_path=store_path(data_dir),
+            graphs=sizes,
+            plans_written=written,
+            inferred=inferred,
+            seconds=time.monotonic() - started,
+            location=remote.url,
+        )
+
     data_dir.mkdir(parents=True, exist_ok=True)
     with _build_lock(data_dir):
         work = Path(tempfile.mkdtemp(prefix=_BUILD_PREFIX, dir=data_dir))
@@ -336,6 +389,34 @@ def build(
         inferred=inferred,
         seconds=time.monotonic() - started,
     )
+
+
+def _build_remote(
+    store: RemoteStore, loads: list[tuple[Path, NamedNode]], show: bool
+) -> tuple[dict[str, int], int]:
+    """Steps 2–3 of :func:`build` on a SPARQL server.
+
+    Every graph of ours is dropped first except ``graph/audit`` (the audit
+    trail outlives builds), so the server ends up holding what a fresh
+    embedded build holds; then each file is bulk-loaded into its graph and
+    ``graph/inferred`` is materialised (:func:`safetykg.remote.materialise`).
+    """
+    from safetykg.remote import materialise as materialise_remote
+
+    keep = {str(GRAPH_AUDIT)}
+    drops = [f"DROP SILENT GRAPH {g}" for g in store.named_graphs() if g.value not in keep]
+    if drops:
+        store.update(" ;\n".join(drops))
+    store.clear_graph(DefaultGraph())  # the registry keeps record digests there
+    for path, graph in tqdm(loads, desc="load", unit="file", disable=not show):
+        try:
+            store.bulk_load(path=str(path), format=RdfFormat.TURTLE, to_graph=graph)
+        except SyntaxError as exc:
+            raise SyntaxError(f"{path}: {exc}") from exc
+    for graph in {g for _, g in loads}:
+        store.add_graph(graph)
+    inferred = materialise_remote(store)
+    return graph_sizes(store), inferred
 
 
 @contextlib.contextmanager

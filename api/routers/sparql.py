@@ -47,10 +47,12 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 from api.deps import SettingsDep
 from api.negotiate import Form, NotAcceptable, choose, prefers_html
+from api.security import CSP_INLINE_STYLES
 from api.sparql_description import service_description, to_bytes, void_description
 from api.sparql_examples import load_examples
 from api.sparql_guard import inspect_query
 from api.sparql_limits import GraphSizesJob, QueryJob, QueryOutcome, QueryPool
+from api.vendor import npm_file
 from safetykg.errors import BadParameter, NotFound, WriteForbidden
 from safetykg.namespaces import PREFIXES, sparql_prefixes
 from safetykg.settings import Settings
@@ -59,7 +61,6 @@ from safetykg.store import store_path
 __all__ = ["QueryPoolDep", "get_query_pool", "router"]
 
 STATIC = Path(__file__).resolve().parents[1] / "static" / "sparql"
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
@@ -244,7 +245,9 @@ async def _describe(
     if not params.formats and prefers_html(accept):
         pool.warm_up()  # the page's first query should not wait for the workers to start
         page = _page(_endpoint(request), str(request.url_for("sparql_examples")))
-        return HTMLResponse(page, headers={"Vary": "Accept"})
+        return HTMLResponse(
+            page, headers={"Vary": "Accept", "Content-Security-Policy": CSP_INLINE_STYLES}
+        )
     chosen = choose(accept, Form.GRAPH, params.formats)
     sizes = await pool.run(GraphSizesJob())
     graph = service_description(
@@ -373,23 +376,12 @@ def sparql_asset(name: str, settings: SettingsDep) -> FileResponse:
     if asset is None:
         raise NotFound(f"No asset {name!r} here.")
     if asset.from_npm:
-        path = _node_modules(Path(settings.project_root)) / asset.path
-        if not path.is_file():
-            raise NotFound(
-                f"{asset.path} is not installed; run `npm ci` (make npm-deps) in the repository."
-            )
+        path = npm_file(Path(settings.project_root), asset.path)
     else:
         path = STATIC / asset.path
     return FileResponse(
         path, media_type=asset.media_type, headers={"Cache-Control": "public, max-age=3600"}
     )
-
-
-def _node_modules(project_root: Path) -> Path:
-    for root in (project_root, REPO_ROOT):
-        if (root / "node_modules" / "@zazuko" / "yasgui").is_dir():
-            return root / "node_modules"
-    return REPO_ROOT / "node_modules"
 
 
 @lru_cache(maxsize=1)

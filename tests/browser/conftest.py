@@ -12,6 +12,8 @@ that nothing left 127.0.0.1 and nothing failed. Screenshots go to
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import os
 import socket
 import subprocess
@@ -24,7 +26,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.helpers.project import REPO
+from safetykg.store import build, open_store
+from tests.helpers.project import REPO, extractor
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -44,16 +47,16 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def server(data_dir: Path) -> Iterator[str]:
-    """The base URL of ``safetykg serve`` over the session store."""
+@contextlib.contextmanager
+def _serve(data_dir: Path, name: str) -> Iterator[str]:
+    """``safetykg serve`` over ``data_dir`` on a free port; its log goes to the artifacts."""
     port = _free_port()
     env = {**os.environ, "SAFETYKG_DATA_DIR": str(data_dir), "SAFETYKG_PROJECT_ROOT": str(REPO)}
     env.pop("SAFETYKG_WRITE_TOKEN", None)
     env.pop("SAFETYKG_ALLOW_UPDATE", None)
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / ".gitignore").write_text("*\n", encoding="utf-8")
-    log = ARTIFACTS / "server.log"
+    log = ARTIFACTS / f"{name}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
             [
@@ -91,6 +94,39 @@ def server(data_dir: Path) -> Iterator[str]:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+@pytest.fixture(scope="session")
+def server(data_dir: Path) -> Iterator[str]:
+    """The base URL of ``safetykg serve`` over the session store (the plan, no hazards)."""
+    with _serve(data_dir, "server") as base:
+        yield base
+
+
+HAZARD_AS_OF = dt.date(2026, 6, 30)
+
+
+@pytest.fixture(scope="session")
+def hazard_data_dir(tmp_path_factory: pytest.TempPathFactory, project_root: Path) -> Path:
+    """A store of its own with a synthetic registry (80 enterprises, 600 hazards, seed 7)."""
+    from safetykg.registry.generate import generate
+    from safetykg.registry.ingest import ingest
+
+    data_dir = tmp_path_factory.mktemp("hazard-data")
+    build(data_dir, project_root, extract=extractor(), progress=False)
+    csv_path = data_dir / "hazards.csv"
+    generate(csv_path, enterprises=80, hazards=600, seed=7, as_of=HAZARD_AS_OF, progress=False)
+    store = open_store(data_dir)
+    ingest(store, csv_path, today=HAZARD_AS_OF, progress=False)
+    del store  # close the read-write handle before the server opens the store
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def hazard_server(hazard_data_dir: Path) -> Iterator[str]:
+    """The base URL of a server over :func:`hazard_data_dir`."""
+    with _serve(hazard_data_dir, "hazard-server") as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,62 @@
+"""``LookupDep`` and ``SnapshotDep``: the in-memory lookup index kept next to the store.
+
+The plan's responsibility facts and the alias index
+(:class:`safetykg.lookup.LookupIndex`, holding a
+:class:`safetykg.resources.Snapshot`) are read from the store once, on the
+first request that needs them (a few hundred milliseconds), and kept on
+``app.state`` for every request after; ``/api/lookup`` and the department
+view then answer from memory. They are rebuilt when the app is given another
+store, and :func:`refresh` drops them (the write routes call it, so that a
+write that touched labels or leads is seen at once).
+
+Tests swap the index like any dependency:
+``app.dependency_overrides[get_lookup] = lambda: index``.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Request
+
+from api.deps import StoreDep
+from safetykg.lookup import LookupIndex
+from safetykg.resources import Snapshot
+
+__all__ = ["LookupDep", "SnapshotDep", "get_lookup", "get_snapshot", "refresh"]
+
+_building = threading.Lock()
+
+
+def get_lookup(request: Request, store: StoreDep) -> LookupIndex:
+    """The lookup index of the app's current store, built on first use."""
+    state = request.app.state
+    index: LookupIndex | None = getattr(state, "lookup_index", None)
+    if index is not None and getattr(state, "lookup_store_id", None) == id(store):
+        return index
+    with _building:
+        index = getattr(state, "lookup_index", None)
+        if index is None or getattr(state, "lookup_store_id", None) != id(store):
+            index = LookupIndex.build(store)
+            state.lookup_index = index
+            state.lookup_store_id = id(store)
+    return index
+
+
+LookupDep = Annotated[LookupIndex, Depends(get_lookup)]
+
+
+def get_snapshot(index: LookupDep) -> Snapshot:
+    """The responsibility snapshot the lookup index answers from."""
+    return index.snapshot
+
+
+SnapshotDep = Annotated[Snapshot, Depends(get_snapshot)]
+
+
+def refresh(app: FastAPI) -> None:
+    """Forget the index; the next request that needs it reads the store again."""
+    with _building:
+        app.state.lookup_index = None
+        app.state.lookup_store_id = None

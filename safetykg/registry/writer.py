@@ -1,0 +1,339 @@
+"""Writing registry changes to the store: records, history and index, together.
+
+A change to the registry is a :class:`Batch`: triples to add, triples to
+remove and counter deltas for the index. :func:`commit` applies it
+
+* **in one transaction** (one SPARQL Update, ``DELETE DATA … ; INSERT DATA …``)
+  when the batch is small: either all of it is written or none; or
+* **with the bulk loader** when the batch is large (an import of thousands of
+  hazards): the additions are streamed to an N-Quads file while the import is
+  validated and loaded with :meth:`pyoxigraph.Store.bulk_load` only after the
+  whole batch has passed. The bulk loader is not transactional: a crash (not
+  bad input, which never gets this far) can leave part of a batch written;
+  importing the same file again completes it.
+
+The update text is built from N-Quads lines whose terms were serialised by
+:mod:`~safetykg.registry.records` (checked ids, ISO dates, pyoxigraph-escaped
+literals); nothing from a client is pasted into it.
+
+Writers are serialised by a process-wide lock: the registry's counters are
+read, changed and written back, so two writers must not interleave.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from pyoxigraph import DefaultGraph, NamedNode, RdfFormat, Store
+
+from safetykg.errors import StoreUnavailable
+from safetykg.registry import index as ix
+from safetykg.registry.records import EnterpriseRecord, HazardRecord, StatusChangeRecord
+from safetykg.registry.reference import Reference
+
+__all__ = ["LOCK", "Batch", "WriteStats", "commit", "rebuild_index", "replace_hazard"]
+
+LOCK = threading.RLock()
+"""Held while a batch is committed (counters are read-modify-write)."""
+
+_XSD_INT = "http://www.w3.org/2001/XMLSchema#integer"
+
+
+@dataclass
+class WriteStats:
+    added: int = 0
+    removed: int = 0
+    mode: str = "none"
+    """``transaction``, ``bulk`` or ``none`` (nothing to write)."""
+
+
+SPOOL_CHUNK_LINES = 1_000_000
+"""Lines per spool file: the bulk loader's memory grows with its input (about 0.9 GB for a
+million quads), so a large batch is loaded a file of this size at a time."""
+
+
+@dataclass
+class Batch:
+    """Changes to write. Additions go to a list, or, when ``spool`` is set, to a series of
+    N-Quads files of :data:`SPOOL_CHUNK_LINES` lines each."""
+
+    reference: Reference
+    spool: bool = False
+    spool_dir: Path | None = None
+    chunk_lines: int = field(default_factory=lambda: SPOOL_CHUNK_LINES)
+    add: list[str] = field(default_factory=list)
+    remove: list[str] = field(default_factory=list)
+    counts: Counter[ix.CountKey] = field(default_factory=Counter)
+    added_lines: int = 0
+    _file: IO[str] | None = None
+    _paths: list[Path] = field(default_factory=list)
+    _in_file: int = 0
+
+    def __post_init__(self) -> None:
+        if self.spool:
+            self._rotate()
+
+    def _rotate(self) -> None:
+        if self._file is not None:
+            self._file.close()
+        fd, name = tempfile.mkstemp(suffix=".nq", prefix="safetykg-ingest-", dir=self.spool_dir)
+        self._paths.append(Path(name))
+        self._file = os.fdopen(fd, "w", encoding="utf-8", buffering=1 << 20)
+        self._in_file = 0
+
+    # ----------------------------------------------------------------- building
+
+    def extend(self, lines: Iterable[str]) -> None:
+        if self._file is not None:
+            lines = list(lines)
+            self._file.writelines(lines)
+            self.added_lines += len(lines)
+            self._in_file += len(lines)
+            if self._in_file >= self.chunk_lines:
+                self._rotate()
+        else:
+            before = len(self.add)
+            self.add.extend(lines)
+            self.added_lines += len(self.add) - before
+
+    def hazard(
+        self,
+        old: HazardRecord | None,
+        new: HazardRecord,
+        changes: Sequence[StatusChangeRecord] = (),
+        superseded: StatusChangeRecord | None = None,
+        old_digest: str | None = None,
+        old_history: Sequence[StatusChangeRecord] = (),
+    ) -> None:
+        """Replace ``old`` (``None``: nothing stored yet) by ``new`` and append ``changes``.
+
+        ``old_history`` is the stored history (needed for the statistics entries
+        whenever ``old`` is given); ``superseded`` is its last change, now superseded.
+        """
+        history = list(old_history)
+        if superseded is not None and history and history[-1].seq == superseded.seq:
+            history[-1] = superseded
+        history += changes
+        if old is not None:
+            before = ix.entries(old, ix.scopes(old, self.reference))
+            self.remove.extend(old.lines())
+            self.remove.extend(before.members)
+            old_lines, old_keys = ix.status_entries(old, old_history)
+            self.remove.extend(old_lines)
+            self.counts.subtract(old_keys)
+            if old_digest is not None:
+                before.digest = old_digest
+            self.remove.append(before.digest_line(old.iri))
+            self.counts.subtract(before.keys)
+        lines = new.lines()
+        after = ix.entries(new, ix.scopes(new, self.reference), new.digest(lines))
+        lines += after.members
+        lines.append(after.digest_line(new.iri))
+        for change in changes:
+            lines += change.lines()
+        status_lines, status_keys = ix.status_entries(new, history)
+        lines += status_lines
+        if superseded is not None:
+            # the stored last change gains its sk:supersededAt; its other triples stay
+            lines += [ln for ln in superseded.lines() if "supersededAt" in ln]
+        self.extend(lines)
+        self.counts.update(after.keys)
+        self.counts.update(status_keys)
+
+    def enterprise(
+        self, old: EnterpriseRecord | None, new: EnterpriseRecord, old_digest: str | None = None
+    ) -> None:
+        """Replace ``old`` (``None``: new) by ``new``."""
+        lines = new.lines()
+        if old is not None:
+            self.remove.extend(old.lines())
+            self.remove.append(ix.Entries([], [], old_digest or old.digest()).digest_line(old.iri))
+        lines.append(ix.Entries([], [], new.digest()).digest_line(new.iri))
+        self.extend(lines)
+
+    def discard(self) -> None:
+        """Throw the spool files away (written, or the batch was refused)."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        for path in self._paths:
+            path.unlink(missing_ok=True)
+        self._paths = []
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added_lines or self.remove or any(self.counts.values()))
+
+
+def _index_empty(store: Store) -> bool:
+    return not any(True for _ in store.quads_for_pattern(None, None, None, DefaultGraph()))
+
+
+def _read_counts(store: Store, keys: Sequence[ix.CountKey]) -> dict[ix.CountKey, int]:
+
+    by_pair = {ix.count_key_iris(k): k for k in keys}
+    pairs = list(by_pair)
+    out: dict[ix.CountKey, int] = {}
+    for start in range(0, len(pairs), 300):
+        part = pairs[start : start + 300]
+        values = " ".join(f"({NamedNode(g)} {NamedNode(b)})" for g, b in part)
+        rows = store.query(f"SELECT ?g ?b ?n WHERE {{ VALUES (?g ?b) {{ {values} }} ?g ?b ?n }}")
+        for r in rows:
+            out[by_pair[r["g"].value, r["b"].value]] = int(r["n"].value)  # type: ignore[index, union-attr]
+    return out
+
+
+def _count_changes(
+    store: Store, counts: Counter[ix.CountKey]
+) -> tuple[list[str], list[str], list[str]]:
+    """Counter lines: (to add where nothing was stored, to remove, to add replacing)."""
+    deltas = {k: v for k, v in counts.items() if v}
+    if not deltas:
+        return [], [], []
+    stored = {} if _index_empty(store) else _read_counts(store, list(deltas))
+    fresh, remove, replace = [], [], []
+    for key, delta in deltas.items():
+        old = stored.get(key, 0)
+        new = old + delta
+        if new < 0:
+            raise StoreUnavailable(
+                f"The registry index is inconsistent at {key}; run rebuild_index(store)."
+            )
+        if old:
+            remove.append(ix.count_line(key, old))
+            if new:
+                replace.append(ix.count_line(key, new))
+        elif new:
+            fresh.append(ix.count_line(key, new))
+    return fresh, remove, replace
+
+
+_GRAPHS = "<https://w3id.org/safetykg/graph/"
+
+
+def _update_text(remove: Sequence[str], add: Sequence[str]) -> str:
+    """``DELETE DATA``/``INSERT DATA`` for N-Quads lines (a line without a graph IRI of
+    ours is in the default graph, where the index lives)."""
+
+    def block(lines: Sequence[str]) -> str:
+        graphs: dict[str, list[str]] = {}
+        for line in lines:
+            body = line.rstrip()[:-1].rstrip()
+            head, last = body.rsplit(" ", 1)
+            if last.startswith(_GRAPHS):
+                graphs.setdefault(last, []).append(head + " .")
+            else:
+                graphs.setdefault("", []).append(body + " .")
+        return " ".join(
+            ("\n".join(ts) if not g else f"GRAPH {g} {{\n" + "\n".join(ts) + "\n}")
+            for g, ts in graphs.items()
+        )
+
+    parts = []
+    if remove:
+        parts.append(f"DELETE DATA {{ {block(remove)} }}")
+    if add:
+        parts.append(f"INSERT DATA {{ {block(add)} }}")
+    return " ;\n".join(parts)
+
+
+def commit(store: Store, batch: Batch) -> WriteStats:
+    """Write ``batch`` (see the module docstring for when it is one transaction)."""
+    with LOCK:
+        try:
+            fresh, count_remove, count_replace = _count_changes(store, batch.counts)
+            batch.counts.clear()  # the counters are lines now; free them before loading
+            remove = list(dict.fromkeys(batch.remove))
+            if batch._file is not None:
+                for start in range(0, len(fresh), batch.chunk_lines):
+                    batch.extend(fresh[start : start + batch.chunk_lines])
+                batch._file.close()
+                batch._file = None
+                added = batch.added_lines + len(count_replace)
+                del fresh
+                if remove:
+                    store.update(_update_text(remove, []))
+                for path in batch._paths:
+                    if path.stat().st_size:
+                        store.bulk_load(path=str(path), format=RdfFormat.N_QUADS)
+                    path.unlink()
+                if count_remove or count_replace:
+                    store.update(_update_text(count_remove, count_replace))
+                store.flush()
+                return WriteStats(added=added, removed=len(remove) + len(count_remove), mode="bulk")
+            add = list(dict.fromkeys(batch.add + fresh + count_replace))
+            remove += count_remove
+            if not add and not remove:
+                return WriteStats()
+            store.update(_update_text(remove, add))
+            return WriteStats(added=len(add), removed=len(remove), mode="transaction")
+        except OSError as exc:
+            raise StoreUnavailable(f"The store could not be written: {exc}") from exc
+        finally:
+            batch.discard()
+
+
+def replace_hazard(
+    store: Store,
+    reference: Reference,
+    old: HazardRecord,
+    new: HazardRecord,
+    changes: Sequence[StatusChangeRecord],
+    superseded: StatusChangeRecord | None,
+) -> WriteStats:
+    """Write one hazard's new record and history in one transaction (the lifecycle's writes)."""
+    from safetykg.registry.stored import digests, history
+
+    batch = Batch(reference)
+    batch.hazard(
+        old,
+        new,
+        changes,
+        superseded,
+        old_digest=digests(store, [old.iri]).get(old.iri),
+        old_history=history(store, old.id),
+    )
+    return commit(store, batch)
+
+
+def rebuild_index(store: Store, reference: Reference | None = None) -> int:
+    """Recompute the index (the default graph) from the records in ``graph/hazards``;
+    returns its size in triples.
+
+    The index is derived data: this is the repair for a crash during a bulk
+    import, and what tests compare incremental maintenance against.
+    """
+    from safetykg.registry.stored import histories, load_enterprises, load_hazards
+
+    ref = reference or Reference.load(store)
+    ids = [
+        r["h"].value.rsplit("/", 1)[-1]  # type: ignore[index, union-attr]
+        for r in store.query(
+            "SELECT ?h WHERE { GRAPH ?g { ?h a <https://w3id.org/safetykg/ontology#Hazard> } }"
+        )
+    ]
+    codes = [
+        r["e"].value.rsplit("/", 1)[-1]  # type: ignore[index, union-attr]
+        for r in store.query(
+            "SELECT ?e WHERE { GRAPH ?g { ?e a <https://w3id.org/safetykg/ontology#Enterprise> } }"
+        )
+    ]
+    with LOCK:
+        store.clear_graph(DefaultGraph())
+        batch = Batch(ref, spool=len(ids) > 5000)
+        for i in range(0, len(ids), 2000):
+            part = ids[i : i + 2000]
+            past = histories(store, part)
+            for record in load_hazards(store, part).values():
+                batch.hazard(None, record, past.get(record.id, []))
+        for record in load_enterprises(store, codes).values():
+            batch.extend([ix.Entries([], [], record.digest()).digest_line(record.iri)])
+        commit(store, batch)
+    return sum(1 for _ in store.quads_for_pattern(None, None, None, DefaultGraph()))

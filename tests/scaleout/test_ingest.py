@@ -1,0 +1,77 @@
+"""safetykg.registry ``ingest`` on a SPARQL server: the same records, index and answers.
+
+A small synthetic registry is imported into a fresh embedded build and into
+each server (Oxigraph, Virtuoso), once in one transaction and once through
+the bulk path (the spooled N-Quads file, sent in Graph Store batches); the
+graphs must come out the same size and the registry's statistics the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pyoxigraph import Store
+
+from safetykg.errors import ValidationFailed
+from safetykg.namespaces import GRAPH_HAZARDS
+from safetykg.remote import RemoteStore
+from safetykg.store import BuildReport, build, graph_sizes, open_store
+
+registry = pytest.importorskip("safetykg.registry", reason="the hazard registry is not there yet")
+
+TODAY = dt.date(2026, 12, 31)
+AS_OF = dt.date(2025, 6, 30)
+
+
+@pytest.fixture(scope="module")
+def hazard_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("registry") / "hazards.csv"
+    registry.generate(path, enterprises=12, hazards=60, seed=7, progress=False)
+    return path
+
+
+@pytest.fixture
+def embedded_fresh(
+    project_root: Path, build_report: BuildReport, tmp_path: Path
+) -> Iterator[Store]:
+    build(tmp_path, project_root, reextract=False, progress=False)
+    store = open_store(tmp_path)
+    yield store
+    del store
+
+
+@pytest.mark.parametrize("mode", ["transaction", "bulk"])
+def test_ingest_writes_what_the_embedded_store_gets(
+    fresh_store: RemoteStore, embedded_fresh: Store, hazard_file: Path, mode: str
+) -> None:
+    options = {"today": TODAY, "progress": False, "shacl_max_records": 0}
+    if mode == "bulk":
+        options["spool_rows"] = 10  # take the spooled, bulk-loaded path
+    expected = registry.ingest(embedded_fresh, hazard_file, **options)
+    report = registry.ingest(fresh_store, hazard_file, **options)
+    assert report.mode == expected.mode == mode
+    assert report.hazards_added == expected.hazards_added == 60
+    assert (report.triples_added, report.triples_removed) == (
+        expected.triples_added,
+        expected.triples_removed,
+    )
+    assert graph_sizes(fresh_store) == graph_sizes(embedded_fresh)
+    assert registry.statistics(fresh_store, AS_OF) == registry.statistics(embedded_fresh, AS_OF)
+    again = registry.ingest(fresh_store, hazard_file, **options)  # idempotent
+    assert again.hazards_unchanged == 60 and again.mode == "none"
+
+
+def test_a_refused_file_writes_nothing(fresh_store: RemoteStore, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    registry.generate(bad, enterprises=3, hazards=5, seed=3, progress=False)
+    lines = bad.read_text(encoding="utf-8").splitlines()
+    lines[-1] = lines[-1].replace("2", "x", 3)  # spoil dates in the last row
+    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    before = graph_sizes(fresh_store)
+    with pytest.raises(ValidationFailed):
+        registry.ingest(fresh_store, bad, today=TODAY, progress=False)
+    assert graph_sizes(fresh_store) == before
+    assert str(GRAPH_HAZARDS) not in before or before[str(GRAPH_HAZARDS)] == 0
