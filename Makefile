@@ -43,8 +43,12 @@ npm-deps:
 	@true
 endif
 
+SAMPLE_HAZARDS := graph_data/samples/hazards.csv
+
+# Build the store from the plan text, then load the sample hazards (synthetic, marked so).
 build: venv
 	$(BIN)/safetykg build --data-dir $(DATA_DIR)
+	$(BIN)/safetykg ingest --data-dir $(DATA_DIR) $(SAMPLE_HAZARDS)
 
 serve: venv npm-deps
 	$(BIN)/safetykg serve --data-dir $(DATA_DIR) --host $(HOST) --port $(PORT)
