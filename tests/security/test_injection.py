@@ -98,6 +98,11 @@ class Target:
         return f"{self.where}:{self.param}@{self.path}"
 
 
+
+# Fuzzy search over an in-memory index: any string may legitimately return suggestions, so
+# "no more rows than a legitimate value" does not apply (no SPARQL text is built from it).
+FUZZY_SEARCH = {"/api/lookup"}
+
 def _schema_targets() -> list[Target]:
     schema = create_app(Settings(data_dir="/nonexistent")).openapi()
     out = []
@@ -173,7 +178,8 @@ def check(http: TestClient, target: Target, value: str) -> None:
     assert response.status_code < 500, (target.id, value, response.status_code, response.text[:300])
     if 200 <= response.status_code < 300 and "json" in response.headers.get("content-type", ""):
         response.json()  # well-formed
-    assert rows(response) <= _baseline(id(http), target, http), (target.id, value)
+    if target.path not in FUZZY_SEARCH:
+        assert rows(response) <= _baseline(id(http), target, http), (target.id, value)
 
 
 @pytest.mark.parametrize("target", TARGETS, ids=[t.id for t in TARGETS])
