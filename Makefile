@@ -3,6 +3,7 @@
 #   make run      set up .venv (and node_modules), build the store, serve on $(HOST):$(PORT)
 #   make test     set up, then pytest WITHOUT the `slow` suites, plus the doctests in safetykg/
 #   make test-all set up, then every suite, `slow` included
+#   make test-crash  the slow crash test alone (>= 20 SIGKILL rounds; CI runs it after make test)
 #   make lint     ruff over everything
 #
 # The venv is (re)installed when pyproject.toml changes (stamp file), the front-end
@@ -19,10 +20,10 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: help run build serve test test-all lint venv npm-deps clean
+.PHONY: help run build serve test test-all test-crash lint venv npm-deps clean
 
 help:
-	@sed -n '3,6p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,7p' Makefile | sed 's/^# \{0,1\}//'
 
 $(VENV_STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -62,6 +63,9 @@ test: venv npm-deps
 
 test-all: venv npm-deps
 	$(BIN)/pytest --doctest-modules safetykg tests $(PYTEST_ARGS)
+
+test-crash: venv
+	$(BIN)/pytest -m slow tests/reliability/test_crash.py $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .

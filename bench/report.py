@@ -80,7 +80,7 @@ def machine() -> dict[str, Any]:
                      ("pyoxigraph", "rdflib", "fastapi", "uvicorn", "httpx", "starlette")},
         "rdflib_endpoint": peer_version,
         "oxigraph_server": _run([str(oxigraph), "--version"]) if oxigraph else None,
-        "wrk": _run(["wrk", "--version"]).splitlines()[0] if shutil.which("wrk") else None,
+        "wrk": _run(["wrk", "--version"]).split(" [")[0] if shutil.which("wrk") else None,
         "git_commit": _run(["git", "rev-parse", "HEAD"]),
         "git_dirty_files": len(status.splitlines()) if status else 0,
     }

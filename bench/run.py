@@ -50,6 +50,8 @@ class Config:
     ingest_reps_large: int = 1
     """Import repetitions from 100k hazards on."""
     query_reps: int = 30
+    floor_budget_s: float = 30.0
+    """Stop repeating a naive query once it has used this much time (one run at least)."""
     probe_limit_s: float = 60.0
     rdflib_max_hazards: int = 100_000
     rdflib_limit_s: float = 60.0
@@ -76,7 +78,8 @@ def preset(name: str) -> Config:
     """``full`` (the default), ``quick`` (bench-quick) or ``tiny`` (the harness test)."""
     if name == "quick":
         return Config(sizes=["5k"], partial=[], ingest_reps=1, query_reps=5, probe_limit_s=20,
-                      rdflib_limit_s=10, rdflib_reps=2, http_levels=[1, 32], http_duration_s=2,
+                      floor_budget_s=3, rdflib_limit_s=5, rdflib_reps=1, http_levels=[1, 32],
+                      http_duration_s=2,
                       http_routes=list(PARTIAL_ROUTES), peer_server=False, export_limit=2,
                       suffix="-quick")
     if name == "tiny":
@@ -167,7 +170,8 @@ def run_size(size: Size, cfg: Config, skip: dict[tuple[str, str], str],
             store = Store.read_only(str(store_dir))
             result["queries"] = queries.run(
                 store, peer, store_dir=str(store_dir), reps=cfg.query_reps,
-                probe_limit_s=cfg.probe_limit_s, rdflib_reps=cfg.rdflib_reps,
+                probe_limit_s=cfg.probe_limit_s, floor_budget_s=cfg.floor_budget_s,
+                rdflib_reps=cfg.rdflib_reps,
                 rdflib_limit_s=cfg.rdflib_limit_s,
                 only=PARTIAL_QUESTIONS if partial else None, skip=skip, estimates=estimates)
         finally:

@@ -428,6 +428,21 @@ def test_every_frequency_requirement(ask: Ask) -> None:
     assert {r["minCount"] for r in rows} == {"1"}
 
 
+# graph_data/reference/bozhou-regions.ttl: the city, its district, three counties and two
+# development zones (reference data; the plan names none of them).
+@answers("regions-within")
+def test_regions_within(ask: Ask) -> None:
+    def within(name: str) -> list[str]:
+        rows = ask("regions-within", region=f"{ID}region/{name}")
+        return [r["within"].removeprefix(f"{ID}region/") for r in rows]
+
+    assert set(within("bozhou")) == {
+        "bozhou", "qiaocheng", "guoyang", "mengcheng", "lixin", "bozhou-hitech-zone", "bowu-park"
+    }
+    assert within("lixin") == ["lixin"]
+    assert within("atlantis") == []
+
+
 @answers("tasks-with-frequency")
 def test_tasks_with_a_period(ask: Ask) -> None:
     def tasks(period: str) -> list[tuple[int, str]]:

@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pyoxigraph import Store
 
+from api.deps import ScopedWriterDep
 from safetykg.access import (
     Action,
     Kind,
@@ -219,3 +220,40 @@ def test_unauthenticated_writes_are_refused(
     assert response.status_code == 403
     assert fragment in response.json()["detail"]
     assert data_quads(hazard_store) == before
+
+
+def test_scoped_writer_lets_a_route_check_each_record(
+    hazard_store: Store,
+    security_dir,
+    tokens: dict[str, str],  # type: ignore[no-untyped-def]
+) -> None:
+    """The contract for import routes: with ScopedWriterDep, scoped tokens get in, and the
+    route's per-record check (Writer.guard, which the import calls for each hazard) decides."""
+    from types import SimpleNamespace
+
+    from tests.security.conftest import make_app
+
+    app = make_app(hazard_store, security_dir / "data", security_dir / "tokens.json")
+
+    @app.post("/test/scoped-import")
+    def scoped_import(records: list[dict[str, str]], writer: ScopedWriterDep) -> dict[str, int]:
+        guard = writer.guard()
+        for r in records:
+            guard(SimpleNamespace(id=r["id"], sector=r["sector"], region=REGION + r["region"]))
+        return {"checked": len(records)}
+
+    gas = {"id": "H-NEW-GAS", "sector": "https://w3id.org/safetykg/id/sector/urban-gas"}
+    fireworks = {"id": "H-NEW-FW", "sector": "https://w3id.org/safetykg/id/sector/fireworks"}
+    with TestClient(app) as client:
+
+        def post(who: str, *records: dict[str, str]) -> int:
+            body = [{**r, "region": "lixin"} for r in records]
+            response = client.post("/test/scoped-import", json=body, headers=auth(tokens[who]))
+            assert response.status_code in (200, 403), response.text
+            return response.status_code
+
+        assert post("gas-office", gas) == 200
+        assert post("gas-office", gas, fireworks) == 403
+        assert post("qiaocheng", gas) == 403  # lixin is not in qiaocheng
+        assert post("city", gas, fireworks) == 200  # lixin is in bozhou
+        assert post("ops", fireworks) == 200
