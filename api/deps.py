@@ -54,7 +54,7 @@ from safetykg.access import (
     check_actor,
     record_guard,
 )
-from safetykg.errors import NotFound, StoreUnavailable, WriteForbidden
+from safetykg.errors import NotFound, SafetyKGError, StoreUnavailable, WriteForbidden
 from safetykg.namespaces import ID
 from safetykg.registry.records import HAZARD_ID
 from safetykg.settings import Settings
@@ -90,12 +90,16 @@ _ACTIONS = {
 }
 
 
-def get_settings(request: Request) -> Settings:
+# The cheap dependencies are coroutines: FastAPI runs a plain ``def`` dependency in the
+# thread pool, and a dozen thread hops per request cost more than the answer itself.
+
+
+async def get_settings(request: Request) -> Settings:
     """The settings the app was created with."""
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
-def get_store(request: Request) -> Store:
+async def get_store(request: Request) -> Store:
     """The store opened at start-up; :class:`StoreUnavailable` (503) if there is none."""
     store = getattr(request.app.state, "store", None)
     if store is None:
@@ -108,7 +112,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[Store, Depends(get_store)]
 
 
-def get_tokens(request: Request, settings: SettingsDep) -> TokenFile:
+async def get_tokens(request: Request, settings: SettingsDep) -> TokenFile:
     """The named-token file (one :class:`TokenFile` per app, so its cache is shared)."""
     tokens = getattr(request.app.state, "tokens", None)
     if tokens is None:
@@ -184,7 +188,15 @@ def _bearer(request: Request) -> str | None:
 
 def _principal(request: Request, settings: Settings, tokens: TokenFile) -> Principal:
     env_token = settings.write_token.get_secret_value() if settings.write_token else ""
-    if not env_token and not tokens.list():
+    try:
+        named = tokens.list()
+    except SafetyKGError as exc:  # fail closed, and keep the file's path out of the answer
+        log.error("write tokens cannot be checked: %s", exc.detail)
+        raise WriteForbidden(
+            "Write tokens cannot be checked right now (the token file is unreadable); "
+            "the server log says why."
+        ) from exc
+    if not env_token and not named:
         raise WriteForbidden(
             "Writes are switched off on this service (no write token is set): an operator "
             "creates one with `safetykg token create`."
@@ -234,11 +246,16 @@ def _resolve_actor(store: Store, text: str) -> str | None:
 
 
 async def _writer(request: Request, settings: Settings, store: Store, records: bool) -> Writer:
-    principal = _principal(request, settings, get_tokens(request, settings))
+    principal = _principal(request, settings, await get_tokens(request, settings))
     writer = Writer(principal, store, action=str(_action(request)))
     request.state.writer = writer  # the audit middleware records the outcome from here on
     params = request.path_params
-    hazard = next((params[p] for p in _HAZARD_PARAMS if p in params), None)
+    route = getattr(request.scope.get("route"), "path", "")
+    hazard = (
+        next((params[p] for p in _HAZARD_PARAMS if p in params), None)
+        if route.startswith("/api/hazards/")
+        else None
+    )
     if hazard is not None and not HAZARD_ID.match(hazard):
         raise NotFound(f"No hazard {hazard[:80]!r}: hazard ids look like H-2025-0137.")
     if writer.is_admin:

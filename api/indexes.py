@@ -16,9 +16,11 @@ Tests swap the index like any dependency:
 from __future__ import annotations
 
 import threading
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
+from pyoxigraph import Store
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import StoreDep
 from safetykg.lookup import LookupIndex
@@ -29,25 +31,30 @@ __all__ = ["LookupDep", "SnapshotDep", "get_lookup", "get_snapshot", "refresh"]
 _building = threading.Lock()
 
 
-def get_lookup(request: Request, store: StoreDep) -> LookupIndex:
-    """The lookup index of the app's current store, built on first use."""
+async def get_lookup(request: Request, store: StoreDep) -> LookupIndex:
+    """The lookup index of the app's current store, built on first use (in the thread pool:
+    reading the store takes a moment, and the event loop must not wait for it)."""
     state = request.app.state
     index: LookupIndex | None = getattr(state, "lookup_index", None)
     if index is not None and getattr(state, "lookup_store_id", None) == id(store):
         return index
+    return await run_in_threadpool(_build, state, store)
+
+
+def _build(state: Any, store: Store) -> LookupIndex:
     with _building:
         index = getattr(state, "lookup_index", None)
         if index is None or getattr(state, "lookup_store_id", None) != id(store):
             index = LookupIndex.build(store)
             state.lookup_index = index
             state.lookup_store_id = id(store)
-    return index
+    return index  # type: ignore[no-any-return]
 
 
 LookupDep = Annotated[LookupIndex, Depends(get_lookup)]
 
 
-def get_snapshot(index: LookupDep) -> Snapshot:
+async def get_snapshot(index: LookupDep) -> Snapshot:
     """The responsibility snapshot the lookup index answers from."""
     return index.snapshot
 

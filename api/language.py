@@ -17,7 +17,7 @@ from safetykg.labels import Language, choose_language
 __all__ = ["LangDep", "display_language"]
 
 
-def display_language(
+async def display_language(
     lang: Annotated[
         Literal["zh", "en"] | None,
         Query(description="Display language of `label` fields (wins over Accept-Language)."),

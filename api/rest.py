@@ -85,7 +85,7 @@ class PageParams:
     offset: int
 
 
-def page_params(
+async def page_params(
     settings: SettingsDep,
     limit: Annotated[
         int | None,

@@ -111,13 +111,13 @@ def _reported() -> Iterator[None]:
         raise typer.Exit(1) from exc
 
 
-def _open(settings: Settings, data_dir: Path | None) -> Any:
-    """The store to read: the one the settings name, or the embedded one under --data-dir."""
+def _open(settings: Settings, data_dir: Path | None, *, read_only: bool = True) -> Any:
+    """The store the settings name (SAFETYKG_STORE), or the embedded one under --data-dir."""
     from safetykg.store import connect
 
     if data_dir is not None:
         settings = settings.model_copy(update={"data_dir": data_dir, "store": None})
-    return connect(settings, read_only=True)
+    return connect(settings, read_only=read_only)
 
 
 # --------------------------------------------------------------------------- build
@@ -584,7 +584,6 @@ def token_create(
 ) -> None:
     """Create a write token and print it (only this once; it is stored hashed)."""
     from safetykg.access import Kind
-    from safetykg.store import open_store
     from safetykg.tokens import TokenFile, resolve_scope
 
     settings: Settings = ctx.obj
@@ -599,7 +598,7 @@ def token_create(
         store = None
         if kind is not Kind.ADMIN:
             try:
-                store = open_store(data_dir or settings.data_dir, read_only=True)
+                store = _open(settings, data_dir)
             except SafetyKGError as exc:
                 typer.echo(f"warning: the id is not checked against the store: {exc}", err=True)
         scope = resolve_scope(kind, department or region or "", store)
@@ -764,12 +763,11 @@ def ingest(
     """
     from safetykg.errors import ValidationFailed
     from safetykg.registry.ingest import ingest as run_ingest
-    from safetykg.store import open_store
 
     settings: Settings = ctx.obj
     shapes = Path(settings.project_root) / "ontology" / "shapes.ttl"
     with _reported():
-        store = open_store(data_dir or settings.data_dir)
+        store = _open(settings, data_dir, read_only=False)
         try:
             report = run_ingest(
                 store,
@@ -789,6 +787,11 @@ def ingest(
                 )
                 typer.echo(f"{where}: {r['message']} / {r['message_zh']}", err=True)
             raise
+        # Write the memtables out before the process ends: a large write-ahead log left
+        # behind is replayed by every later read-only open (seconds per 100 MB).
+        flush = getattr(store, "flush", None)
+        if flush is not None:
+            flush()
     typer.echo(
         f"{report.path}: {report.rows} rows ({report.format}, {report.encoding}); "
         f"hazards +{report.hazards_added} ~{report.hazards_updated} ={report.hazards_unchanged}, "

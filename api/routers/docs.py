@@ -24,8 +24,11 @@ _ASSETS = {  # name -> (npm path or None for ours, media type)
 
 @router.get("/docs")
 def docs_page() -> FileResponse:
-    return FileResponse(STATIC / "index.html", media_type="text/html",
-                        headers={"Content-Security-Policy": CSP_INLINE_STYLES})
+    return FileResponse(
+        STATIC / "index.html",
+        media_type="text/html",
+        headers={"Content-Security-Policy": CSP_INLINE_STYLES},
+    )
 
 
 @router.get("/docs/assets/{name}")
@@ -34,5 +37,6 @@ def docs_asset(name: str, settings: SettingsDep) -> FileResponse:
         raise NotFound(f"No docs asset {name!r}.")
     npm_path, media_type = _ASSETS[name]
     path = npm_file(Path(settings.project_root), npm_path) if npm_path else STATIC / name
-    return FileResponse(path, media_type=media_type,
-                        headers={"Cache-Control": "public, max-age=3600"})
+    return FileResponse(
+        path, media_type=media_type, headers={"Cache-Control": "public, max-age=3600"}
+    )

@@ -19,7 +19,7 @@ router = APIRouter(prefix="/api", tags=["lookup"], route_class=JsonLdRoute)
     summary="Find the sector(s) or department(s) a text names, and who is responsible",
     responses=problems(400),
 )
-def lookup(
+async def lookup(  # answered from memory in about a millisecond: no thread hop
     q: Annotated[
         str,
         Query(

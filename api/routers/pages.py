@@ -175,4 +175,3 @@ def asset(name: str, settings: SettingsDep) -> FileResponse:
 @lru_cache(maxsize=1)
 def _static_files() -> dict[str, Path]:
     return {p.name: p for p in STATIC.iterdir() if p.is_file() and p.suffix in _MEDIA}
-

@@ -45,7 +45,7 @@ RESERVED = frozenset({"format", "limit", "offset"})
 _GRAPH_FORMS = frozenset({"CONSTRUCT", "DESCRIBE"})
 
 
-def get_query_library() -> QueryLibrary:
+async def get_query_library() -> QueryLibrary:
     """The repository's query library, loaded (and every file checked) once per process."""
     return default_library()
 

@@ -96,3 +96,23 @@ def test_serve_answers_health_over_a_real_socket(data_dir: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_graph_sizes_are_counted_once_per_max_age(
+    built_store: Store, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import api.routers.health as health
+
+    counted: list[int] = []
+
+    def counting(store: Store) -> dict[str, int]:
+        counted.append(1)
+        return graph_sizes(store)
+
+    monkeypatch.setattr(health, "graph_sizes", counting)
+    with TestClient(create_app(Settings(data_dir=data_dir), store=built_store)) as c:
+        first = [c.get("/health").json() for _ in range(5)]
+        assert len(counted) == 1 and all(b == first[0] for b in first)
+        monkeypatch.setattr(health, "MAX_AGE_S", 0.0)
+        c.get("/health")
+    assert len(counted) == 2
