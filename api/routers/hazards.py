@@ -17,7 +17,7 @@ from fastapi import APIRouter, File, Path, Query, UploadFile, status
 from pydantic import BaseModel, ConfigDict, Field
 from pyoxigraph import NamedNode
 
-from api.deps import StoreDep, WriterDep
+from api.deps import ScopedWriterDep, StoreDep, WriterDep
 from api.indexes import LookupDep
 from api.language import LangDep
 from api.rest import JsonLdRoute, PageDep, problems
@@ -227,11 +227,13 @@ def hazard_detail(
     summary="Add or update one hazard (authenticated)",
     responses=problems(400, 403, 422),
 )
-def create_hazard(record: HazardIn, store: StoreDep, _: WriterDep) -> ImportReport:
+def create_hazard(record: HazardIn, store: StoreDep, writer: ScopedWriterDep) -> ImportReport:
     """Validated like one row of an import and written all or nothing; the same
-    record again changes nothing (upsert by ``hazard_id``)."""
-    data = json.dumps([record.model_dump(exclude_none=True)], ensure_ascii=False)
-    return _report(ingest_text(store, data.encode("utf-8"), "json"))
+    record again changes nothing (upsert by ``hazard_id``). A department or region
+    token may write a hazard within its scope (sectors it leads, its regions)."""
+    # ASCII JSON: a lone surrogate travels as an escape, and the import names its field
+    data = json.dumps([record.model_dump(exclude_none=True)], ensure_ascii=True)
+    return _report(ingest_text(store, data.encode("ascii"), "json", authorise=writer.guard()))
 
 
 @router.post(
@@ -242,7 +244,7 @@ def create_hazard(record: HazardIn, store: StoreDep, _: WriterDep) -> ImportRepo
 def import_hazards(
     file: Annotated[UploadFile, File(description="A CSV (UTF-8 or GB18030), JSON or Turtle file.")],
     store: StoreDep,
-    _: WriterDep,
+    writer: ScopedWriterDep,
     format: Annotated[
         Literal["csv", "json", "ttl"] | None,
         Query(description="Default: from the file name's suffix."),
@@ -250,7 +252,8 @@ def import_hazards(
 ) -> ImportReport:
     """The same validation and all-or-nothing result as ``safetykg ingest``: any error
     is a 422 problem listing each (row, column, value, reason in zh and en), and then
-    nothing is written."""
+    nothing is written. A department or region token may import hazards within its
+    scope; one record outside it is a 403, and then nothing is written."""
     suffix = FilePath(file.filename or "").suffix.lower().lstrip(".")
     chosen = format or {"csv": "csv", "json": "json", "ttl": "ttl", "turtle": "ttl"}.get(suffix)
     if chosen is None:
@@ -266,7 +269,13 @@ def import_hazards(
                 )
             spool.write(chunk)
         spool.flush()
-        report = ingest(store, spool.name, format=chosen, max_bytes=MAX_UPLOAD_BYTES)
+        report = ingest(
+            store,
+            spool.name,
+            format=chosen,
+            max_bytes=MAX_UPLOAD_BYTES,
+            authorise=writer.guard(),
+        )
     return _report(report)
 
 

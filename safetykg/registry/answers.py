@@ -159,9 +159,7 @@ def responsibility(
             actual_controller=_value(r["controller"]),
         )
     region = rows[0]["region"].value
-    ref = Reference.load(store)
-    chain = ref.region_chain(region)
-    governments = [ref.regions[r].government for r in chain if r in ref.regions]
+    governments = _governments(store, region)
     territorial = sorted(
         (p for (k, _), p in parties.items() if k == "territorial"),
         key=lambda p: governments.index(p.iri) if p.iri in governments else 99,
@@ -174,6 +172,45 @@ def responsibility(
         sector_parties=tuple(p for (k, _), p in sorted(parties.items()) if k == "sector"),
         territorial=tuple(territorial),
     )
+
+
+_PART_OF = NamedNode(_SK + "partOfRegion")
+_GOVERNMENT = NamedNode(_SK + "government")
+
+
+def _objects(store: Store, subject: str, predicate: NamedNode) -> list[str]:
+    return sorted(
+        {
+            q.object.value
+            for q in store.quads_for_pattern(NamedNode(subject), predicate, None)
+            if isinstance(q.object, NamedNode)
+        }
+    )
+
+
+def _governments(store: Store, region: str) -> list[str]:
+    """The governments of ``region`` and of the regions containing it, innermost first.
+
+    Read from ``sk:partOfRegion`` and ``sk:government`` directly (a few index lookups),
+    not from :meth:`Reference.load`, which reads every sector, region and department
+    and costs seconds on a large registry. A region with more regions above it is
+    further in, so the order holds whether the store states only the direct parent or
+    also the inferred ancestors.
+    """
+    ancestors: dict[str, set[str]] = {}
+
+    def above(r: str) -> set[str]:
+        if r not in ancestors:
+            ancestors[r] = set()  # a cycle stops here
+            found: set[str] = set()
+            for parent in _objects(store, r, _PART_OF):
+                if parent != r:
+                    found |= {parent, *above(parent)}
+            ancestors[r] = found - {r}
+        return ancestors[r]
+
+    chain = sorted({region, *above(region)}, key=lambda r: (-len(above(r)), r))
+    return [g for r in chain for g in _objects(store, r, _GOVERNMENT)]
 
 
 # --------------------------------------------------------------------- overdue
@@ -221,7 +258,11 @@ class OverduePage:
     items: list[OverdueItem] = field(default_factory=list)
 
 
-def _scope(scope: str | NamedNode, ref: Reference | None) -> tuple[str, str, list[str]]:
+def _scope(
+    scope: str | NamedNode, store: Store | None = None, lib: QueryLibrary | None = None
+) -> tuple[str, str, list[str]]:
+    """The scope's IRI, kind and the index scopes to add up (a region: it and the regions
+    inside it, ``regions-within``)."""
     iri = _iri(scope)
     if not iri.startswith(_ID):
         raise BadParameter(f"scope {iri!r} is not one of our IRIs ({_ID}…)")
@@ -232,11 +273,12 @@ def _scope(scope: str | NamedNode, ref: Reference | None) -> tuple[str, str, lis
             f"sector/ or region/), got {iri!r}"
         )
     if kind == "region":
-        if ref is None:
-            raise BadParameter("a region scope needs the reference data")
-        if iri not in ref.regions:
+        assert store is not None
+        rows = _lib(lib).run(store, "regions-within", {"region": iri})
+        within = [r["within"].value for r in rows]
+        if not within:
             raise NotFound(f"No region {iri}.")
-        return iri, kind, ix.region_scopes(ref, iri)
+        return iri, kind, [ix.scope_path(r) for r in within]
     return iri, kind, [ix.scope_path(iri)]
 
 
@@ -257,8 +299,8 @@ def overdue(
     *,
     limit: int = 20,
     offset: int = 0,
-    reference: Reference | None = None,
     library: QueryLibrary | None = None,
+    reference: Reference | None = None,
 ) -> OverduePage:
     """The hazards of ``scope`` overdue at the end of ``as_of`` (default: today), most overdue
     first (earliest deadline, then id), ``limit`` from ``offset``, with the total.
@@ -267,15 +309,14 @@ def overdue(
     a region (with the regions inside it). Each item carries the days overdue,
     the rung of the escalation ladder due (:func:`~safetykg.registry.vocabulary.step_due`)
     and the highest rung taken by then. Raises :class:`BadParameter` for a
-    scope that is none of these, or a page outside 1–500.
+    scope that is none of these, or a page outside 1–500. (``reference`` is accepted
+    for callers that have one; the regions inside a region are asked of the store.)
     """
     day = as_of or dt.date.today()
     if not 1 <= limit <= MAX_PAGE or offset < 0:
         raise BadParameter(f"limit must be 1–{MAX_PAGE} and offset at least 0")
     lib = _lib(library)
-    needs_ref = _iri(scope).startswith(_ID + "region/")
-    ref = reference or (Reference.load(store) if needs_ref else None)
-    iri, kind, scopes = _scope(scope, ref)
+    iri, kind, scopes = _scope(scope, store, lib)
     by_year = _counts(store, lib, "overdue", scopes, day)
     total = sum(by_year.values())
     page = OverduePage(iri, kind, day, total, limit, offset)
@@ -367,7 +408,7 @@ def department_hazard_counts(
     """
     day = as_of or dt.date.today()
     lib = _lib(library)
-    iri, kind, scopes = _scope(department, None)
+    iri, kind, scopes = _scope(department)
     if kind != "department":
         raise BadParameter(f"{iri} is not a department")
     return {

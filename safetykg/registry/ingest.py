@@ -6,8 +6,11 @@ One file is one batch:
 1. **Read.** CSV in UTF-8 (with or without BOM) or GB18030 (detected: a file
    that is not UTF-8 is read as GB18030, and one that is neither is refused);
    JSON (an array of objects with the CSV's column names as keys, or
-   ``{"records": [...]}``); Turtle using the registry's vocabulary only. A file
-   larger than ``max_bytes`` is refused before it is read.
+   ``{"records": [...]}`` and no other key; a value is text, a number,
+   true/false or a list, strings must be valid Unicode, and a document nested
+   deeper than Python's recursion limit is refused); Turtle using the
+   registry's vocabulary only. A file larger than ``max_bytes``, or a CSV
+   header wider than ``MAX_COLUMNS``, is refused before it is read further.
 2. **Validate** every row: columns (missing, unknown), types, dates
    (``2024-02-30`` and ``二〇二四年`` are refused), credit codes (GB 32100-2015
    check character), known sector, region, department and enterprise (by id
@@ -18,7 +21,10 @@ One file is one batch:
    1; JSON: the object's position; Turtle: the subject), the column, the
    value and the reason in Chinese and English; after ``max_errors`` errors
    validation stops. Any error: :class:`~safetykg.errors.ValidationFailed`,
-   and the store is untouched.
+   and the store is untouched. Each valid hazard (and the stored one an update
+   replaces) also goes to the caller's ``authorise`` check (a write token's
+   scope); a refusal (:class:`~safetykg.errors.WriteForbidden`) leaves the
+   store untouched too.
 3. **Write** (:mod:`~safetykg.registry.writer`): new records are added,
    changed ones replaced (upsert by id: a hazard by its id, an enterprise by
    its credit code), unchanged ones skipped, so importing the same file again
@@ -81,6 +87,7 @@ import json
 import logging
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,10 +111,12 @@ from safetykg.registry.records import (
 from safetykg.registry.reference import Reference
 from safetykg.registry.values import (
     CellError,
+    has_surrogate,
     parse_bool,
     parse_code,
     parse_date,
     parse_hazard_id,
+    printable,
     split_list,
 )
 from safetykg.registry.vocabulary import Channel, Measure, Status
@@ -115,6 +124,7 @@ from safetykg.registry.writer import Batch, WriteStats, commit
 
 __all__ = [
     "COLUMNS",
+    "Authorise",
     "DEFAULT_MAX_BYTES",
     "Column",
     "IngestReport",
@@ -130,6 +140,10 @@ DEFAULT_MAX_ERRORS = 50
 SPOOL_ROWS = 5_000
 """From this many rows on, additions are spooled to a file and bulk-loaded."""
 SHACL_MAX_RECORDS = 500
+MAX_COLUMNS = 100
+"""A header wider than this is refused at once: a registry file has at most
+``len(COLUMNS)`` columns, so anything far wider is not one (and naming each
+unknown or repeated column of a million would take longer than it is worth)."""
 
 
 @dataclass(frozen=True)
@@ -174,6 +188,13 @@ _HAZARD_COLUMNS = (
 ).split()
 
 Row = dict[str, str]
+Authorise = Callable[[HazardRecord], None]
+"""A scope check called with each hazard record an import would write (or replace);
+it refuses one by raising :class:`~safetykg.errors.WriteForbidden`."""
+
+
+def _allow(record: HazardRecord) -> None:
+    """The check of an import with no ``authorise``: every record may be written."""
 
 
 @dataclass
@@ -254,12 +275,14 @@ class _Errors:
         )
 
 
-def _refuse(path: str, code: str, zh: str, en: str, column: str | None = None) -> ValidationFailed:
+def _refuse(
+    path: str, code: str, zh: str, en: str, column: str | None = None, row: object = None
+) -> ValidationFailed:
     return ValidationFailed(
         f"{path}: {en}; nothing was imported.",
         [
             {
-                "row": None,
+                "row": row,
                 "column": column,
                 "value": None,
                 "code": code,
@@ -332,6 +355,21 @@ def _csv_source(path: Path, label: str, errors: _Errors) -> _Source:
         raise _refuse(
             label, "empty", "文件为空或没有表头", "the file is empty or has no header row"
         )
+    if len(header) > MAX_COLUMNS:
+        first = next((h for h in header if _canonical(h) is None), None)
+        first_en = f"; the first unknown column is {first!r}" if first is not None else ""
+        first_zh = f"；第一个未知的列是“{first}”" if first is not None else ""
+        raise _refuse(
+            label,
+            "too-many-columns",
+            f"表头有 {len(header):,} 列，而台账文件最多 {len(COLUMNS)} 列：其余是未知的列或重复的列"
+            f"{first_zh}（可用的列：{'、'.join(_BY_NAME)}）",
+            f"the header has {len(header):,} columns but a registry file has at most "
+            f"{len(COLUMNS)}: the others are unknown columns or repeats{first_en} "
+            f"(the columns are: {', '.join(_BY_NAME)})",
+            column=first,
+            row=1,
+        )
     names = [_canonical(h) for h in header]
     if not any(names):
         raise _refuse(
@@ -403,15 +441,15 @@ def _check_columns(
                 f"未知的列“{raw}”",
                 f"unknown column {raw!r} (the columns are: {', '.join(_BY_NAME)})",
             )
-    seen = [n for n in names if n]
-    for dup in sorted({n for n in seen if seen.count(n) > 1}):
+    seen = Counter(n for n in names if n)
+    for dup in sorted(n for n, times in seen.items() if times > 1):
         errors.add(
             row,
             dup,
             None,
             "duplicate-column",
-            f"列“{dup}”出现了两次",
-            f"column {dup!r} appears twice",
+            f"列“{dup}”出现了 {seen[dup]} 次",
+            f"column {dup!r} appears {seen[dup]} times",
         )
     for col in COLUMNS:
         if col.required and col.name not in seen:
@@ -425,6 +463,10 @@ def _check_columns(
             )
 
 
+_ESCALATION_KEYS = ("measure", "date", "by")
+_Scalar = str | int | float | bool | None
+
+
 def _json_value(value: object) -> str:
     if value is None:
         return ""
@@ -434,13 +476,92 @@ def _json_value(value: object) -> str:
         parts = []
         for item in value:
             if isinstance(item, Mapping):
-                parts.append(
-                    "@".join(str(item.get(k) or "") for k in ("measure", "date", "by")).rstrip("@")
-                )
+                parts.append("@".join(str(item.get(k) or "") for k in _ESCALATION_KEYS).rstrip("@"))
             else:
                 parts.append(str(item))
         return "; ".join(parts) if any(isinstance(i, Mapping) for i in value) else "|".join(parts)
     return str(value).strip()
+
+
+def _json_cell_problem(value: object) -> tuple[str, str, str] | None:
+    """Why a JSON record's value cannot be a cell (code, zh, en), or ``None`` when it can.
+
+    A cell is a scalar, a list of scalars (``enterprise_sectors``) or a list of
+    ``{"measure", "date", "by"}`` objects (``escalations``); nothing nests deeper.
+    """
+    if isinstance(value, str):
+        if has_surrogate(value):
+            return (
+                "invalid-text",
+                "值中含有无效的 Unicode 字符（孤立的代理项）",
+                "the value contains an invalid Unicode character (a lone surrogate)",
+            )
+        return None
+    if isinstance(value, _Scalar):
+        return None
+    if isinstance(value, Mapping):
+        return (
+            "json-value",
+            "值不能是 JSON 对象：请写成文字、数字、是/否或列表",
+            "the value must not be a JSON object: give text, a number, true/false or a list",
+        )
+    if not isinstance(value, list):
+        return None
+    for item in value:
+        if isinstance(item, Mapping):
+            extra = [k for k in item if k not in _ESCALATION_KEYS]
+            if extra:
+                key = printable(str(extra[0]))
+                return (
+                    "unknown-column",
+                    f"督促措施对象中有未知的字段“{key}”（可用字段：measure、date、by）",
+                    f"unknown key {key!r} in an escalation object (the keys are: measure, "
+                    "date, by)",
+                )
+            inner = list(item.values())
+        else:
+            inner = [item]
+        for v in inner:
+            if isinstance(v, list | Mapping):
+                return (
+                    "json-value",
+                    "列表中的值不能再嵌套列表或对象",
+                    "a list's items must not hold further lists or objects",
+                )
+            if isinstance(v, str) and has_surrogate(v):
+                return (
+                    "invalid-text",
+                    "值中含有无效的 Unicode 字符（孤立的代理项）",
+                    "the value contains an invalid Unicode character (a lone surrogate)",
+                )
+    return None
+
+
+def _json_records(data: object, label: str) -> list[Any]:
+    """The list of records of a parsed JSON document, or a refusal naming what is wrong."""
+    if isinstance(data, Mapping):
+        wrapper = [k for k in ("records", "hazards") if k in data]
+        extra = [k for k in data if k not in wrapper[:1]]
+        if wrapper and extra:
+            keys = ", ".join(repr(printable(str(k))) for k in extra[:10])
+            keys_zh = "、".join(f"“{printable(str(k))}”" for k in extra[:10])
+            raise _refuse(
+                label,
+                "unknown-key",
+                f"JSON 顶层对象中有未知的字段 {keys_zh}：只能有 records（或 hazards）",
+                f"unknown key(s) {keys} at the top level of the JSON: it may hold only "
+                '"records" (or "hazards")',
+                column=printable(str(extra[0])),
+            )
+        data = data[wrapper[0]] if wrapper else None
+    if not isinstance(data, list) or not all(isinstance(d, Mapping) for d in data):
+        raise _refuse(
+            label,
+            "json-shape",
+            'JSON 应为对象数组（或 {"records": [...]}）',
+            'JSON must be an array of objects (or {"records": [...]})',
+        )
+    return data
 
 
 def _json_source(path: Path, label: str, errors: _Errors) -> _Source:
@@ -457,24 +578,46 @@ def _json_source(path: Path, label: str, errors: _Errors) -> _Source:
             f"JSON 语法错误（第 {exc.lineno} 行第 {exc.colno} 列）：{exc.msg}",
             f"JSON syntax error at line {exc.lineno}, column {exc.colno}: {exc.msg}",
         ) from exc
-    if isinstance(data, Mapping):
-        data = data.get("records", data.get("hazards"))
-    if not isinstance(data, list) or not all(isinstance(d, Mapping) for d in data):
+    except RecursionError as exc:  # the decoder refuses to go deeper than the stack allows
         raise _refuse(
             label,
-            "json-shape",
-            'JSON 应为对象数组（或 {"records": [...]}）',
-            'JSON must be an array of objects (or {"records": [...]})',
-        )
+            "json-too-deep",
+            "JSON 嵌套层数过多：台账文件只有几层（对象、记录数组、记录、督促措施列表）",
+            "the JSON is nested too deeply: a registry file has only a few levels "
+            "(an object, the array of records, a record, its list of escalations)",
+        ) from exc
+    records = _json_records(data, label)
     rows: list[tuple[object, Row]] = []
-    for i, obj in enumerate(data, start=1):
+    for i, obj in enumerate(records, start=1):
         keys = list(obj)
         names = [_canonical(str(k)) for k in keys]
+        usable = []
         for raw, name in zip(keys, names, strict=True):
+            key = printable(str(raw))
             if name is None:
                 errors.add(
-                    i, raw, obj[raw], "unknown-column", f"未知的字段“{raw}”", f"unknown key {raw!r}"
+                    i,
+                    key,
+                    None,
+                    "unknown-column",
+                    f"第 {i} 条记录中有未知的字段“{key}”（可用字段：{'、'.join(_BY_NAME)}）",
+                    f"record {i}: unknown key {key!r} (the keys are: {', '.join(_BY_NAME)})",
                 )
+                continue
+            problem = _json_cell_problem(obj[raw])
+            if problem is not None:
+                code, zh, en = problem
+                value = obj[raw]
+                errors.add(
+                    i,
+                    name,
+                    printable(value) if isinstance(value, str) else None,
+                    code,
+                    f"第 {i} 条记录的字段“{key}”：{zh}",
+                    f"record {i}, key {key!r}: {en}",
+                )
+                continue
+            usable.append((raw, name))
         present = {n for n in names if n}
         for col in COLUMNS:
             if col.required and col.name not in present and col.name not in ("hazard_id",):
@@ -487,10 +630,10 @@ def _json_source(path: Path, label: str, errors: _Errors) -> _Source:
                     col.name,
                     None,
                     "missing-column",
-                    f"缺少必需的字段“{col.name}”（{col.zh}）",
-                    f"the required key {col.name!r} ({col.zh}) is missing",
+                    f"第 {i} 条记录缺少必需的字段“{col.name}”（{col.zh}）",
+                    f"record {i}: the required key {col.name!r} ({col.zh}) is missing",
                 )
-        rows.append((i, {n: _json_value(obj[k]) for k, n in zip(keys, names, strict=True) if n}))
+        rows.append((i, {n: _json_value(obj[k]) for k, n in usable}))
     return _Source("json", lambda: iter(rows), "utf-8")
 
 
@@ -1202,6 +1345,7 @@ def ingest(
     shacl_max_records: int = SHACL_MAX_RECORDS,
     spool_rows: int = SPOOL_ROWS,
     reference: Reference | None = None,
+    authorise: Authorise | None = None,
 ) -> IngestReport:
     """Validate ``path`` and write it to ``store`` all or nothing (see the module docstring).
 
@@ -1213,6 +1357,14 @@ def ingest(
     the row checks above enforce the same rules, and a test keeps the two in
     step). ``progress`` defaults to
     showing a bar only when stderr is a terminal.
+
+    ``authorise`` is the writer's scope check (the API passes
+    ``Writer.guard()`` of :mod:`api.deps`, see :func:`safetykg.access.record_guard`):
+    it is called with every valid hazard record of the file, and for an update
+    also with the stored record it replaces, after validation and before
+    anything is written; it refuses one by raising
+    :class:`~safetykg.errors.WriteForbidden`, which leaves the store untouched.
+    (Enterprise-only rows are not passed to it.)
 
     Raises :class:`~safetykg.errors.ValidationFailed` (with one result per
     error: ``row``, ``column``, ``value``, ``code``, ``message`` in English,
@@ -1252,6 +1404,7 @@ def ingest(
     enterprise_digests = stored.digests(store, [enterprise_iri(c) for c in v.defined])
     batch = Batch(ref, spool=count >= spool_rows)
     updates: dict[str, HazardRecord] = {}
+    check = authorise or _allow
     try:
         for code, item in v.defined.items():
             old = v.stored_enterprises.get(code)
@@ -1273,6 +1426,7 @@ def ingest(
                 break
             if record is None:
                 continue
+            check(record)
             digest = stored_digests.get(record.iri)
             if digest is None:
                 history = derive_history(record)
@@ -1294,6 +1448,8 @@ def ingest(
             past = stored.histories(store, update_ids)
             for hid, new in updates.items():
                 old = old_records.get(hid)
+                if old is not None:
+                    check(old)  # a token may not take over a hazard outside its scope
                 last = past[hid][-1] if past.get(hid) else None
                 try:
                     plan = import_changes(old, last, new, today)
@@ -1363,12 +1519,22 @@ def _default_shapes() -> Path | None:
     return path if path.is_file() else None
 
 
-def ingest_text(store: Store, data: bytes, format: str, **options: Any) -> IngestReport:
-    """:func:`ingest` for data in memory (an upload): written to a temporary file first."""
+def ingest_text(
+    store: Store,
+    data: bytes,
+    format: str,
+    *,
+    authorise: Authorise | None = None,
+    **options: Any,
+) -> IngestReport:
+    """:func:`ingest` for data in memory (an upload): written to a temporary file first.
+
+    ``authorise`` and ``options`` are those of :func:`ingest`.
+    """
     import tempfile
 
     suffix = {"turtle": ".ttl"}.get(format, "." + format)
     with tempfile.NamedTemporaryFile(suffix=suffix) as f:
         f.write(data)
         f.flush()
-        return ingest(store, f.name, format=format, **options)
+        return ingest(store, f.name, format=format, authorise=authorise, **options)

@@ -51,6 +51,7 @@ from safetykg.registry.records import (
     derive_history,
 )
 from safetykg.registry.reference import Reference
+from safetykg.registry.values import printable
 from safetykg.registry.vocabulary import Measure, Status
 
 _ORDER = {s: i for i, s in enumerate(Status)}
@@ -423,6 +424,27 @@ def _now(at: dt.datetime | None) -> dt.datetime:
     return moment.replace(microsecond=0)
 
 
+def _target(text: str, hazard_id: str) -> Status:
+    """The status ``text`` names; a :class:`LifecycleError` about ``to`` when none."""
+    try:
+        return Status.parse(text)
+    except ValueError:
+        shown = printable(text[:80]) + ("…" if len(text) > 80 else "")
+        accepted = ", ".join(m.value for m in Status)
+        raise LifecycleError(
+            [
+                Problem(
+                    "to",
+                    "unknown-status",
+                    f"to：未知的整改状态“{shown}”，应为：{'、'.join(m.zh for m in Status)}",
+                    f"to: unknown status {shown!r}; use one of {accepted} "
+                    f"(or {'/'.join(m.zh for m in Status)})",
+                )
+            ],
+            hazard_id,
+        ) from None
+
+
 def transition(
     store: Store,
     hazard_id: str,
@@ -444,7 +466,7 @@ def transition(
     """
     from safetykg.registry import stored, writer
 
-    target = to if isinstance(to, Status) else Status.parse(to)
+    target = to if isinstance(to, Status) else _target(to, hazard_id)
     ref = reference or Reference.load(store)
     old = stored.load_hazards(store, [hazard_id]).get(hazard_id)
     if old is None:

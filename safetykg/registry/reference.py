@@ -53,7 +53,8 @@ SELECT ?s ?label ?alt ?lead ?hr WHERE {
 
 _REGIONS = """
 SELECT ?r ?label ?alt ?gov ?parent ?code WHERE {
-  ?r a ?type . FILTER(?type IN (sk:Region, sk:City, sk:County, sk:District, sk:Park))
+  VALUES ?type { sk:Region sk:City sk:County sk:District sk:Park }  # bound: no scan of every type
+  ?r a ?type .
   OPTIONAL { ?r rdfs:label ?label }
   OPTIONAL { ?r skos:altLabel ?alt }
   OPTIONAL { ?r sk:government ?gov }

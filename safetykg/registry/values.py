@@ -28,10 +28,12 @@ from safetykg.registry.records import HAZARD_ID
 
 __all__ = [
     "CellError",
+    "has_surrogate",
     "parse_bool",
     "parse_code",
     "parse_date",
     "parse_hazard_id",
+    "printable",
     "split_list",
 ]
 
@@ -42,6 +44,31 @@ class CellError(ValueError):
     def __init__(self, code: str, zh: str, en: str) -> None:
         super().__init__(f"{code}: {en}")
         self.code, self.zh, self.en = code, zh, en
+
+
+def printable(text: str) -> str:
+    """``text`` with any lone surrogate written as an escape, so a message can quote it.
+
+    A JSON string may hold ``"\\ud800"``, which Python decodes to a character that
+    has no UTF-8 form; quoting it in an answer would fail to encode.
+
+    >>> printable("H-\\ud800-1")
+    'H-\\\\ud800-1'
+    """
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def has_surrogate(text: str) -> bool:
+    """Whether ``text`` holds a lone surrogate (no UTF-8 form, so it cannot be stored).
+
+    >>> has_surrogate("隐患"), has_surrogate("\\udc80")
+    (False, True)
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 _DATE = re.compile(

@@ -6,13 +6,16 @@ because a write token is set); the session store stays read-only.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from pyoxigraph import NamedNode, Store
 
 from api.app import create_app
+from safetykg.audit import GRAPH_AUDIT
 from safetykg.registry.creditcode import make_code
 from safetykg.settings import Settings
 from safetykg.store import build
@@ -85,6 +88,7 @@ RECORDS = [
     },
 ]
 AS_OF = "2025-06-30"
+AUDIT = NamedNode(str(GRAPH_AUDIT))
 
 
 @pytest.fixture(scope="module")
@@ -438,3 +442,101 @@ def test_transition_of_unknown_hazard_or_actor(writer: TestClient) -> None:
     )
     assert nobody.status_code == 404
     assert "actor" in nobody.json()["detail"]
+
+
+def _data(store: Store) -> bytes:
+    """The store's quads outside the audit graph (every write attempt is audited)."""
+    return b"".join(
+        sorted(
+            str(q).encode()
+            for q in store.quads_for_pattern(None, None, None)
+            if q.graph_name != AUDIT
+        )
+    )
+
+
+def test_transition_to_an_unknown_status_is_422_naming_the_field(writer: TestClient) -> None:
+    store = writer.app.state.store  # type: ignore[attr-defined]
+    before = _data(store)
+    response = writer.post(
+        "/api/hazards/H-2025-9001/transitions",
+        headers=AUTH,
+        json={"to": 'closed" } ; DROP ALL ; #', "actor": "城管局"},
+    )
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["type"].endswith("/validation-failed")
+    assert "to: unknown status" in body["detail"] and "H-2025-9001" in body["detail"]
+    (error,) = body["errors"]
+    assert (error["column"], error["code"]) == ("to", "unknown-status")
+    assert "已销号" in error["message_zh"]
+    assert _data(store) == before
+
+
+# --------------------------------------------------------------------------- hostile JSON
+
+
+def _import_json(writer: TestClient, data: bytes) -> dict:
+    response = writer.post(
+        "/api/hazards/import",
+        headers=AUTH,
+        files={"file": ("batch.json", data, "application/json")},
+    )
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    return response.json()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'{"records":' * 50_000 + b"[]" + b"}" * 50_000,
+        b"[" * 100_000 + b"]" * 100_000,
+    ],
+    ids=["objects", "arrays"],
+)
+def test_deeply_nested_json_is_422_and_writes_nothing(writer: TestClient, data: bytes) -> None:
+    store = writer.app.state.store  # type: ignore[attr-defined]
+    before = _data(store)
+    body = _import_json(writer, data)
+    assert "nested too deeply" in body["detail"] and "nothing was imported" in body["detail"]
+    assert body["errors"][0]["code"] == "json-too-deep"
+    assert body["errors"][0]["message_zh"]
+    assert _data(store) == before
+
+
+def test_a_lone_surrogate_is_422_naming_record_and_field(writer: TestClient) -> None:
+    store = writer.app.state.store  # type: ignore[attr-defined]
+    before = _data(store)
+    record = {**GAS_WORKS, "hazard_id": "H-2025-9301", "description": "\ud800泄漏"}
+    data = json.dumps([GAS_WORKS, record]).encode("ascii")  # "\ud800" as a JSON escape
+    body = _import_json(writer, data)
+    (error,) = body["errors"]
+    assert (error["row"], error["column"], error["code"]) == (2, "description", "invalid-text")
+    assert error["value"] == "\\ud800泄漏"
+    assert "record 2, key 'description'" in body["detail"]
+    assert "第 2 条记录" in error["message_zh"]
+    # the same through the one-record route
+    created = writer.post(
+        "/api/hazards",
+        headers={**AUTH, "Content-Type": "application/json"},
+        content=json.dumps(record).encode("ascii"),
+    )
+    assert created.status_code in (400, 422), created.text
+    assert "description" in created.text
+    assert _data(store) == before
+
+
+def test_unknown_keys_in_json_are_refused_naming_key_and_record(writer: TestClient) -> None:
+    store = writer.app.state.store  # type: ignore[attr-defined]
+    before = _data(store)
+    record = {**GAS_WORKS, "hazard_id": "H-2025-9302", "remarks": "x"}
+    body = _import_json(writer, json.dumps({"records": [GAS_WORKS, record]}).encode())
+    (error,) = body["errors"]
+    assert (error["row"], error["column"], error["code"]) == (2, "remarks", "unknown-column")
+    assert "record 2: unknown key 'remarks'" in error["message"]
+    assert "第 2 条记录" in error["message_zh"] and "remarks" in error["message_zh"]
+    top = _import_json(writer, json.dumps({"@context": "x", "records": [record]}).encode())
+    assert "'@context'" in top["detail"] and top["errors"][0]["column"] == "@context"
+    assert top["errors"][0]["message_zh"]
+    assert _data(store) == before

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pyoxigraph import RdfFormat, Store
+from pyoxigraph import NamedNode, Quad, RdfFormat, Store
 
 from safetykg.errors import BadParameter, NotFound
 from safetykg.namespaces import ID
@@ -235,6 +235,37 @@ def test_responsibility_of_the_standard_registry(loaded: Store) -> None:  # noqa
     assert "三管三必须" in (party.quote or "")
     with pytest.raises(NotFound):
         responsibility(loaded, f"{ID}hazard/H-1999-0001")
+
+
+def test_responsibility_does_not_reload_the_reference_data(
+    loaded: Store,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Reference.load reads every sector, region and department (seconds on a large
+    registry); responsibility() answers from the query and a few index lookups instead,
+    and keeps the innermost-first order when the ancestors are stated as well."""
+    from safetykg.registry.reference import Reference
+
+    def refuse(store: Store) -> Reference:
+        raise AssertionError("responsibility() reloaded the reference data")
+
+    monkeypatch.setattr(Reference, "load", refuse)
+    gas = responsibility(loaded, f"{ID}hazard/H-2025-0001")
+    assert [p.zh for p in gas.territorial] == ["谯城区人民政府", "亳州市人民政府"]
+    province = NamedNode(f"{ID}region/test-province")
+    part_of = NamedNode("https://w3id.org/safetykg/ontology#partOfRegion")
+    gov = NamedNode("https://w3id.org/safetykg/ontology#government")
+    graph = NamedNode("https://w3id.org/safetykg/graph/inferred")
+    province_gov = NamedNode(f"{ID}department/test-province/government")
+    loaded.extend(
+        [
+            Quad(NamedNode(f"{ID}region/bozhou"), part_of, province, graph),
+            Quad(NamedNode(f"{ID}region/qiaocheng"), part_of, province, graph),  # inferred
+            Quad(province, gov, province_gov, graph),
+        ]
+    )
+    ordered = responsibility(loaded, f"{ID}hazard/H-2025-0001").territorial
+    assert [p.iri.rsplit("/", 2)[-2] for p in ordered] == ["qiaocheng", "bozhou", "test-province"]
 
 
 def test_bad_scopes(loaded: Store) -> None:  # noqa: F811

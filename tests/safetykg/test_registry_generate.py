@@ -77,6 +77,32 @@ def test_generated_data_imports_cleanly(tmp_path: Path) -> None:
     assert report.closed + report.open == 300
 
 
+def test_generated_enterprises_have_zh_and_en_labels(tmp_path: Path) -> None:
+    """Every resource has a @zh and an @en label: the generator gives each enterprise an
+    English name (by region, sector and number, marked synthetic) and the import writes it."""
+    generate(tmp_path / "g.csv", enterprises=30, hazards=60, seed=4)
+    defined = [r for r in rows(tmp_path / "g.csv") if r["enterprise_sectors"]]
+    names_en = {r["credit_code"]: r["enterprise_name_en"] for r in defined}
+    assert len(names_en) == 30 and len(set(names_en.values())) == 30
+    assert all(n.endswith("(synthetic)") and "Enterprise No. " in n for n in names_en.values())
+    assert any(n.startswith("Qiaocheng ") for n in names_en.values())
+    store = registry_store()
+    ingest(store, tmp_path / "g.csv", today=TODAY, shacl=False)
+    labels: dict[str, dict[str, str]] = {}
+    for row in store.query(
+        "SELECT ?e ?label WHERE { GRAPH ?g { ?e a sk:Enterprise ; rdfs:label ?label } }",
+        prefixes={
+            "sk": "https://w3id.org/safetykg/ontology#",
+            "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+        },
+    ):
+        labels.setdefault(row["e"].value.rsplit("/", 1)[-1], {})[row["label"].language] = row[
+            "label"
+        ].value
+    assert {code: names["en"] for code, names in labels.items()} == names_en
+    assert all(names.get("zh") for names in labels.values())
+
+
 @pytest.mark.parametrize("bad", [{"enterprises": 0}, {"hazards": -1}])
 def test_bad_arguments(tmp_path: Path, bad: dict) -> None:
     with pytest.raises(ValueError):

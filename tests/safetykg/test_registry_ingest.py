@@ -413,6 +413,113 @@ BAD: dict[str, tuple[Make, Any, str | None, str]] = {
         "颜色",
         "unknown-column",
     ),
+    "JSON with an unknown top-level key": (
+        _bytes(
+            "top.json",
+            json.dumps({"@context": ["x"], "records": [hazard_row("H-2025-0901")]}).encode(),
+        ),
+        None,
+        "@context",
+        "unknown-key",
+    ),
+    "JSON with both records and hazards": (
+        _bytes("both.json", json.dumps({"records": [], "hazards": []}).encode()),
+        None,
+        "hazards",
+        "unknown-key",
+    ),
+    "JSON with an unknown key in an escalation": (
+        _bytes(
+            "esc.json",
+            json.dumps(
+                [
+                    hazard_row("H-2025-0901"),
+                    {
+                        **hazard_row("H-2025-0902", full=False),
+                        "escalations": [{"measure": "函告", "date": "2025-03-20", "colour": "red"}],
+                    },
+                ]
+            ).encode(),
+        ),
+        2,
+        "escalations",
+        "unknown-column",
+    ),
+    "JSON with an object as a value": (
+        _bytes(
+            "obj.json",
+            json.dumps([{**hazard_row("H-2025-0901"), "description": {"@value": "x"}}]).encode(),
+        ),
+        1,
+        "description",
+        "json-value",
+    ),
+    "JSON nested too deeply (objects)": (
+        _bytes("deep.json", b'{"records":' * 50_000 + b"[]" + b"}" * 50_000),
+        None,
+        None,
+        "json-too-deep",
+    ),
+    "JSON nested too deeply (arrays)": (
+        _bytes("deep.json", b"[" * 100_000 + b"]" * 100_000),
+        None,
+        None,
+        "json-too-deep",
+    ),
+    "JSON nested too deeply inside a record": (
+        _bytes(
+            "deep.json",
+            b'[{"hazard_id": "H-2025-0901", "escalations": '
+            + b"[" * 50_000
+            + b"]" * 50_000
+            + b"}]",
+        ),
+        None,
+        None,
+        "json-too-deep",
+    ),
+    "JSON with a lone surrogate in a value": (
+        _bytes(
+            "surrogate.json",
+            json.dumps(
+                [hazard_row("H-2025-0901"), hazard_row("H-2025-0902", description="\ud800")]
+            ).encode(),
+        ),
+        2,
+        "description",
+        "invalid-text",
+    ),
+    "JSON with a lone surrogate in a key": (
+        _bytes(
+            "surrogate-key.json", json.dumps([{**hazard_row("H-2025-0901"), "\udc80": 1}]).encode()
+        ),
+        1,
+        "\\udc80",
+        "unknown-column",
+    ),
+    "JSON with a lone surrogate in a list": (
+        _bytes(
+            "surrogate-list.json",
+            json.dumps(
+                [{**hazard_row("H-2025-0901"), "enterprise_sectors": ["城镇燃气", "\ud800"]}]
+            ).encode(),
+        ),
+        1,
+        "enterprise_sectors",
+        "invalid-text",
+    ),
+    "CSV with a column twice": (
+        _csv([hazard_row("H-2025-0901")], [*HEADER, "description"]),
+        1,
+        "description",
+        "duplicate-column",
+    ),
+    "CSV header far wider than the columns": (
+        _bytes("wide.csv", (",".join(["hazard_id"] * 100_000) + "\n").encode()),
+        1,
+        None,
+        "too-many-columns",
+    ),
 }
 
 
@@ -434,6 +541,119 @@ def test_bad_input_names_row_and_column_and_writes_nothing(
     assert hit["message"] and hit["message_zh"] and hit["message"] != hit["message_zh"]
     assert "nothing was imported" in caught.value.detail
     assert caught.value.status == 422
+    assert snapshot(loaded) == before
+
+
+def test_json_errors_name_the_record_in_both_languages(loaded: Store, tmp_path: Path) -> None:
+    path = tmp_path / "x.json"
+    record = {**hazard_row("H-2025-0901"), "remarks": "x", "description": "\ud800"}
+    path.write_text(json.dumps([hazard_row("H-2025-0902"), record]), encoding="utf-8")
+    before = snapshot(loaded)
+    with pytest.raises(ValidationFailed) as caught:
+        run(loaded, path)
+    by_code = {r["code"]: r for r in caught.value.results}
+    unknown, bad_text = by_code["unknown-column"], by_code["invalid-text"]
+    assert unknown["message"].startswith("record 2: unknown key 'remarks'")
+    assert unknown["message_zh"].startswith("第 2 条记录中有未知的字段“remarks”")
+    assert bad_text["message"] == (
+        "record 2, key 'description': the value contains an invalid Unicode character "
+        "(a lone surrogate)"
+    )
+    assert bad_text["value"] == "\\ud800"
+    json.dumps(caught.value.results, ensure_ascii=False).encode("utf-8")  # encodable
+    caught.value.detail.encode("utf-8")
+    assert snapshot(loaded) == before
+
+
+def test_a_wide_header_is_refused_at_once(loaded: Store, tmp_path: Path) -> None:
+    """A header of a million columns: refused on its width, before any per-column check
+    (the duplicate check used to count each column against all the others)."""
+    import time
+
+    path = tmp_path / "wide.csv"
+    path.write_text("hazard_id," + ",".join(["description"] * 1_000_000) + "\n")
+    before = snapshot(loaded)
+    started = time.monotonic()
+    with pytest.raises(ValidationFailed) as caught:
+        run(loaded, path)
+    assert time.monotonic() - started < 3.0
+    (result,) = caught.value.results
+    assert (result["row"], result["code"]) == (1, "too-many-columns")
+    assert "1,000,001 columns" in result["message"] and "at most 25" in result["message"]
+    assert "1,000,001 列" in result["message_zh"]
+    assert snapshot(loaded) == before
+
+
+def test_a_few_extra_columns_are_each_named(loaded: Store, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "x.csv", [hazard_row("H-2025-0901")], header=[*HEADER, *HEADER[:3]])
+    with pytest.raises(ValidationFailed) as caught:
+        run(loaded, path)
+    dups = [(r["column"], r["message"]) for r in caught.value.results]
+    assert dups == [
+        ("description", "column 'description' appears 2 times"),
+        ("hazard_id", "column 'hazard_id' appears 2 times"),
+        ("major", "column 'major' appears 2 times"),
+    ]
+
+
+# ----------------------------------------------------------------------------- authorise
+
+
+def test_authorise_sees_every_hazard_and_may_refuse_before_anything_is_written(
+    loaded: Store, tmp_path: Path
+) -> None:
+    """The scope check of a write token (``authorise``): called with each valid hazard
+    record, and for an update with the stored record too; one refusal writes nothing."""
+    from safetykg.errors import WriteForbidden
+
+    seen: list[tuple[str, str]] = []
+
+    def only_gas(record: Any) -> None:
+        seen.append((record.id, record.sector.rsplit("/", 1)[-1]))
+        if record.sector != f"{ID}sector/urban-gas":
+            raise WriteForbidden(f"hazard {record.id} is not in urban-gas")
+
+    rows = [
+        hazard_row("H-2025-0901", full=False),  # new, gas
+        hazard_row("H-2025-0002", full=False, description="燃气管道锈蚀（复查）"),  # update
+        hazard_row("H-2025-0902", DUST, full=False),  # new, dust: refused
+    ]
+    before = snapshot(loaded)
+    with pytest.raises(WriteForbidden) as caught:
+        run(loaded, write_csv(tmp_path / "mixed.csv", rows), authorise=only_gas)
+    assert "H-2025-0902" in caught.value.detail
+    assert seen == [
+        ("H-2025-0901", "urban-gas"),
+        ("H-2025-0002", "urban-gas"),
+        ("H-2025-0902", "dust-explosion"),
+    ]
+    assert snapshot(loaded) == before
+    seen.clear()
+    report = run(loaded, write_csv(tmp_path / "gas.csv", rows[:2]), authorise=only_gas)
+    assert (report.hazards_added, report.hazards_updated) == (1, 1)
+    assert seen == [
+        ("H-2025-0901", "urban-gas"),
+        ("H-2025-0002", "urban-gas"),
+        ("H-2025-0002", "urban-gas"),  # the stored record the update replaces
+    ]
+
+
+def test_authorise_sees_the_stored_record_an_update_replaces(loaded: Store, tmp_path: Path) -> None:
+    """Moving a hazard into one's own sector is refused when the stored hazard is not."""
+    from safetykg.errors import WriteForbidden
+    from safetykg.registry.ingest import ingest_text
+
+    def only_dust(record: Any) -> None:
+        if record.sector != f"{ID}sector/dust-explosion":
+            raise WriteForbidden(f"hazard {record.id} is in {record.sector}")
+
+    moved = hazard_row("H-2025-0002", full=False, sector="粉尘涉爆", region="蒙城县")
+    before = snapshot(loaded)
+    with pytest.raises(WriteForbidden) as caught:
+        ingest_text(
+            loaded, csv_text([moved]).encode(), "csv", today=TODAY, shacl=False, authorise=only_dust
+        )
+    assert "urban-gas" in caught.value.detail
     assert snapshot(loaded) == before
 
 
@@ -486,6 +706,7 @@ def test_a_large_batch_goes_through_the_bulk_loader(
     assert overdue(store, EMERGENCY, TODAY).total == 40
     small = registry_store()
     run(small, write_csv(tmp_path / "bulk.csv", rows))
+
     # the same triples either way (the ontology's blank nodes differ between stores)
     def registry(st: Store) -> set[bytes]:
         return {ln for ln in snapshot(st).splitlines() if b"/graph/ontology>" not in ln}

@@ -181,12 +181,15 @@ def test_department_cannot_act_as_another(
 
 
 @pytest.mark.parametrize("who", ["gas-office", "qiaocheng"])
-def test_scoped_tokens_cannot_create_or_import(
+def test_scoped_tokens_cannot_create_or_import_outside_their_scope(
     client: TestClient, hazard_store: Store, tokens: dict[str, str], who: str
 ) -> None:
-    """Fail closed: a route that does not check each record refuses scoped tokens."""
+    """A railway hazard in Guoyang is neither the gas office's sector nor Qiaocheng's region:
+    create and import are refused, naming the record, and nothing is written.
+    (tests/security/test_scoped_import.py has the records inside the scope.)"""
     before = data_quads(hazard_store)
-    row = hazard_row("H-SEC-NEW", "gas")
+    row = hazard_row("H-SEC-NEW", "rail")
+    assert "H-SEC-NEW" not in ALLOWED and who not in ALLOWED["H-SEC-RAIL"]
     created = client.post("/api/hazards", json=row, headers=auth(tokens[who]))
     imported = client.post(
         "/api/hazards/import",
@@ -195,7 +198,7 @@ def test_scoped_tokens_cannot_create_or_import(
     )
     for response in (created, imported):
         assert response.status_code == 403, response.text
-        assert "admin token" in response.json()["detail"]
+        assert "H-SEC-NEW" in response.json()["detail"]
     assert data_quads(hazard_store) == before
 
 
