@@ -13,6 +13,18 @@ variable name (``?service``) or a prefixed name (``ex:SERVICE``) are left alone.
 declarations that precede them, so the graphs a query names can be checked
 against the store (the query worker does that; see :mod:`api.sparql_limits`).
 
+**Nesting.** pyoxigraph's parser descends one Rust stack frame group per
+bracket, so a query nested some thousands deep (``{{{{…}}}}``, ``((((…))))``,
+``[ :p [ :p …`` or a collection ``((…))``) overflows the stack and kills the
+process that parses it. :func:`check_nesting` refuses a query whose ``{``,
+``(`` and ``[`` (counted together) nest deeper than :data:`MAX_NESTING`, from
+the same tokens, so brackets in strings and comments do not count. Brackets
+inside ``<…>`` *do* count, because ``<`` is also "less than": the lexer cannot
+tell ``?a<(…)>0`` from an IRI; a real IRI's brackets are balanced and only
+ever add a level or two. For the same reason a bracket-heavy query with an
+apostrophe between ``<`` and ``>`` is refused (there the two readings pair
+quotes differently, which could hide brackets inside a "string").
+
 Updates (``LOAD`` included) never get here: the router refuses them by
 protocol operation, and the query parser rejects update syntax anyway.
 """
@@ -26,7 +38,22 @@ from urllib.parse import urljoin
 
 from safetykg.errors import QueryError
 
-__all__ = ["QueryRefused", "QueryShape", "inspect_query", "tokens"]
+__all__ = [
+    "MAX_NESTING",
+    "QueryRefused",
+    "QueryShape",
+    "check_nesting",
+    "inspect_query",
+    "nesting_depth",
+    "tokens",
+]
+
+MAX_NESTING = 128
+"""The deepest nesting of ``{``, ``(`` and ``[`` (together) a public query may have.
+
+Hand-written and generated queries stay far below it (the query library's
+deepest is under 10); pyoxigraph's parser overflows a default 8 MiB thread stack
+at about 300 nested RDF collections and 2,000 nested groups."""
 
 
 class QueryRefused(QueryError):
@@ -145,7 +172,8 @@ def inspect_query(
     ``base_iri`` and ``prefixes`` are the ones the engine will be given, so a
     relative or prefixed ``FROM`` IRI resolves here exactly as it will there.
 
-    Raises :class:`QueryRefused` when the query contains ``SERVICE``.
+    Raises :class:`QueryRefused` when the query contains ``SERVICE`` or nests
+    deeper than :data:`MAX_NESTING` (:func:`check_nesting`).
 
     >>> inspect_query('SELECT * { ?s ?p "use SERVICE here" }')
     QueryShape(from_graphs=(), from_named=())
@@ -158,6 +186,7 @@ def inspect_query(
     ...
     api.sparql_guard.QueryRefused: ...
     """
+    check_nesting(text)
     if not _might_matter(text):
         return QueryShape()
     prologue = _Prologue(base_iri, dict(prefixes or {}))
@@ -206,3 +235,83 @@ _KEYWORDS = re.compile(r"service|from", re.IGNORECASE)
 def _might_matter(text: str) -> bool:
     """Cheap test first: a query without these letters has neither keyword."""
     return _KEYWORDS.search(text) is not None
+
+
+# --------------------------------------------------------------------------- nesting
+
+_OPEN = "{(["
+_CLOSE = "})]"
+
+
+def nesting_depth(text: str, limit: int | None = None) -> int:
+    """How deep ``{``, ``(`` and ``[`` nest in ``text``, counted together.
+
+    Brackets in strings and comments do not count; brackets between ``<`` and
+    ``>`` do (see the module docstring). A stray closing bracket does not make
+    the depth negative. With ``limit``, counting stops as soon as the depth
+    passes it (so a hostile query costs no more than it must).
+
+    >>> nesting_depth('SELECT * { ?s ?p "{{{" FILTER((?o > 1)) } # (((')
+    3
+    >>> nesting_depth("SELECT * " + "{" * 500 + "}" * 500, limit=10)
+    11
+    """
+    depth = deepest = 0
+    for kind, value in tokens(text):
+        if kind == "other":
+            if value in _OPEN:
+                depth += 1
+            elif value in _CLOSE:
+                depth = max(depth - 1, 0)
+            else:
+                continue
+        elif kind == "iri":
+            deepest = max(deepest, depth + _bracket_depth(value))
+        if depth > deepest:
+            deepest = depth
+        if limit is not None and deepest > limit:
+            break
+    return deepest
+
+
+def _bracket_depth(value: str) -> int:
+    """The deepest nesting of the bare bracket characters in ``value`` (no lexing)."""
+    depth = deepest = 0
+    for char in value:
+        if char in _OPEN:
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in _CLOSE:
+            depth = max(depth - 1, 0)
+    return deepest
+
+
+def check_nesting(text: str, limit: int = MAX_NESTING) -> None:
+    """Refuse a query nested deeper than ``limit`` before any parser sees it.
+
+    Cheap for ordinary queries: unless the text has more than ``limit``
+    opening brackets in all, it cannot nest deeper, and nothing is lexed.
+
+    Raises :class:`QueryRefused` (a 400 problem) naming the limit.
+
+    >>> check_nesting("SELECT * { { ?s ?p ?o } }")
+    >>> check_nesting("SELECT * WHERE " + "{" * 10_000 + "}" * 10_000)
+    Traceback (most recent call last):
+    ...
+    api.sparql_guard.QueryRefused: ...
+    """
+    if sum(text.count(c) for c in _OPEN) <= limit:
+        return
+    depth = nesting_depth(text, limit=limit)
+    if depth > limit:
+        raise QueryRefused(
+            f"The query nests {{ }}, ( ) and [ ] more than {limit} levels deep; this "
+            f"endpoint accepts at most {limit} levels (deeper queries can crash the query "
+            "parser). Write the nested part flatter, e.g. with fewer groups around it."
+        )
+    if any(kind == "iri" and "'" in value for kind, value in tokens(text)):
+        raise QueryRefused(
+            f"The query has more than {limit} brackets and an apostrophe between < and >; "
+            "there the nesting cannot be checked before parsing. Write the apostrophe in the "
+            "IRI as %27."
+        )

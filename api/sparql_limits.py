@@ -332,10 +332,33 @@ def _worker_main(conn: Connection, store_path: str, isolate: bool) -> None:
             conn.send(reply)
 
 
+_WORKER_STACK = 512 * 1024 * 1024
+"""Stack of the thread that parses and evaluates a worker's queries.
+
+pyoxigraph parses and evaluates recursively on the calling thread, and a main
+thread's 8 MiB stack overflows (killing the worker) at a few hundred nested
+RDF collections or a thousand ``OPTIONAL``s in a row. :mod:`api.sparql_guard`
+refuses deep nesting before a query gets here; this stack is the second wall,
+for long flat chains the guard does not count. It is address space, not
+memory: only the pages a query actually touches are ever allocated."""
+
+
 def _worker_entry() -> None:
-    """``python -c`` entry of a worker: ``<socket fd> <store path> <isolate 0|1>``."""
+    """``python -c`` entry of a worker: ``<socket fd> <store path> <isolate 0|1>``.
+
+    The worker serves from a thread with a :data:`_WORKER_STACK` stack (the
+    network namespace, when it can be left, is left by that thread, and the
+    store's own threads, started by it, inherit that)."""
     fd, store_path, isolate = sys.argv[1:4]
-    _worker_main(Connection(int(fd)), store_path, isolate == "1")
+    threading.stack_size(_WORKER_STACK)
+    serve = threading.Thread(
+        target=_worker_main,
+        args=(Connection(int(fd)), store_path, isolate == "1"),
+        name="safetykg-query",
+    )
+    serve.start()
+    threading.stack_size(0)
+    serve.join()
 
 
 _WORKER_CODE = "from api.sparql_limits import _worker_entry; _worker_entry()"

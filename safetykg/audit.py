@@ -51,12 +51,10 @@ from typing import Any
 from pyoxigraph import Literal, NamedNode, Quad, Store
 
 from safetykg.access import Principal
-from safetykg.namespaces import DCTERMS, GRAPH, ID, PREFIXES, PROV, RDF, RDFS, SK
-from safetykg.store import query
+from safetykg.namespaces import DCTERMS, ID, PREFIXES, PROV, RDF, RDFS, SK
+from safetykg.store import GRAPH_AUDIT, query
 
 __all__ = ["GRAPH_AUDIT", "AuditEvent", "history", "quads", "record"]
-
-GRAPH_AUDIT = GRAPH["audit"]
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _MAX_TEXT = 4096

@@ -131,8 +131,15 @@ def build(
     extract: Annotated[
         bool, typer.Option(help="Re-extract the plans (off: load the committed plan graphs)")
     ] = True,
+    carry_over: Annotated[
+        bool,
+        typer.Option(help="Keep the hazard registry and audit trail of the current store"),
+    ] = True,
 ) -> None:
     """Extract the plans, load every graph into a fresh store, reason, and swap it in.
+
+    The hazard registry, its index and the audit trail are not derived from the
+    text: they are copied from the current store (``--no-carry-over`` starts them empty).
 
     With SAFETYKG_STORE=http://… (and no --data-dir) the graphs are loaded into
     that SPARQL server instead, replacing ours there."""
@@ -146,12 +153,15 @@ def build(
             data_dir or settings.data_dir,
             project_root or settings.project_root,
             reextract=extract,
+            carry_over=carry_over,
             remote=connect(settings, read_only=False) if remote else None,  # type: ignore[arg-type]
         )
     for path in report.plans_written:
         typer.echo(f"wrote {path}")
     for graph, size in report.graphs.items():
         typer.echo(f"{size:>9}  {graph}")
+    for graph in report.carried:
+        typer.echo(f"carried over from the previous store: {graph or '(default graph)'}")
     typer.echo(f"built {report.location or report.store_path} in {report.seconds:.1f} s")
 
 
@@ -662,6 +672,8 @@ if TYPE_CHECKING:
 def _print_backup(verb: str, report: BackupReport) -> None:
     for graph, size in report.graphs.items():
         typer.echo(f"{size:>9}  {graph}")
+    for graph in report.carried:
+        typer.echo(f"carried over from the previous store: {graph or '(default graph)'}")
     typer.echo(f"{verb} {report.quads} quads ({report.path}) in {report.seconds:.1f} s")
     if report.published:
         typer.echo(
@@ -807,9 +819,7 @@ def generate(
     enterprises: Annotated[int, typer.Option(help="How many enterprises")] = 300,
     hazards: Annotated[int, typer.Option(help="How many hazards")] = 2000,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same file)")] = 0,
-    out: Annotated[Path, typer.Option("--out", help="The CSV file to write")] = Path(
-        "hazards.csv"
-    ),
+    out: Annotated[Path, typer.Option("--out", help="The CSV file to write")] = Path("hazards.csv"),
     as_of: Annotated[
         str, typer.Option("--as-of", help="The day the data is as of (YYYY-MM-DD)")
     ] = "2026-11-30",

@@ -24,7 +24,9 @@ from typing import Annotated, Any, Literal
 from pydantic import SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from safetykg.errors import SafetyKGError
 from safetykg.namespaces import GRAPH, ID
+from safetykg.tokens import TokenFile, default_path
 
 
 class Settings(BaseSettings):
@@ -173,6 +175,42 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def tokens_path(self) -> Path:
+        """The named-token file: ``tokens_file``, or ``<data_dir>/tokens.json``.
+
+        >>> Settings(data_dir="/srv/kg").tokens_path.as_posix()
+        '/srv/kg/tokens.json'
+        """
+        return self.tokens_file or default_path(self.data_dir)
+
+    @property
     def writes_enabled(self) -> bool:
-        """True when some client may write, so the store must be opened read-write."""
-        return self.allow_update or self.write_token is not None
+        """True when some client may write, so the store must be opened read-write.
+
+        That is: SPARQL Update is on, ``SAFETYKG_WRITE_TOKEN`` is set, or the token
+        file (:attr:`tokens_path`, made by ``safetykg token create``) holds a token.
+        A token counts even when revoked, as in :mod:`api.deps`: the file is
+        the operator's sign that writes are meant to happen, and a token made
+        while the service runs is accepted without a restart. A file that
+        cannot be read counts too (the service refuses writes until it is fixed,
+        but needs no restart then). The file is looked at on every call, so read
+        this once at start-up, like the rest of the settings.
+
+        >>> import tempfile, pathlib
+        >>> d = pathlib.Path(tempfile.mkdtemp())
+        >>> Settings(data_dir=d).writes_enabled
+        False
+        >>> from safetykg.tokens import TokenFile
+        >>> _ = TokenFile(d / "tokens.json").create("ops", "admin")
+        >>> Settings(data_dir=d).writes_enabled
+        True
+        """
+        if self.allow_update or self.write_token is not None:
+            return True
+        path = self.tokens_path
+        if not path.is_file():
+            return False
+        try:
+            return bool(TokenFile(path).list())
+        except SafetyKGError:
+            return True

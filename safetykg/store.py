@@ -21,7 +21,12 @@ reading the generation it opened; the previous generation is kept on disk so a
 server started before the last build keeps working until it is restarted.
 
 Named graphs (see :mod:`safetykg.namespaces`): ``graph/ontology``,
-``graph/plan/<id>``, ``graph/reference``, ``graph/hazards``, ``graph/inferred``.
+``graph/plan/<id>``, ``graph/reference``, ``graph/hazards``, ``graph/inferred``,
+and ``graph/audit`` (:mod:`safetykg.audit`). A build makes the ontology, plan,
+reference and inferred graphs afresh from the repository; the registry
+(``graph/hazards`` and its index in the default graph) and the audit trail are
+written at run time, so a build copies them over from the current store
+(:data:`CARRIED_GRAPHS`).
 :func:`query` always evaluates over the union of the named graphs. Note that
 pyoxigraph's union does not remove duplicates: a triple stated in two graphs
 matches twice (``COUNT`` counts it twice), which is why the reasoner never
@@ -66,6 +71,7 @@ from safetykg.errors import QueryError, QuerySyntaxError, SafetyKGError, StoreUn
 from safetykg.namespaces import (
     GRAPH,
     GRAPH_HAZARDS,
+    GRAPH_INFERRED,
     GRAPH_ONTOLOGY,
     GRAPH_REFERENCE,
     PREFIXES,
@@ -77,6 +83,7 @@ if TYPE_CHECKING:
     from safetykg.settings import Settings
 
 __all__ = [
+    "CARRIED_GRAPHS",
     "BuildReport",
     "PlanEntry",
     "PlanExtractor",
@@ -102,7 +109,13 @@ QueryResult: TypeAlias = QuerySolutions | QueryBoolean | QueryTriples
 """What :func:`query` returns: solutions (SELECT), a boolean (ASK) or triples."""
 
 GRAPH_AUDIT = GRAPH["audit"]
-"""Kept by a remote build (see :func:`_build_remote`); written by :mod:`safetykg.audit`."""
+"""Written by :mod:`safetykg.audit`; kept by every build (see :data:`CARRIED_GRAPHS`)."""
+
+CARRIED_GRAPHS = (GRAPH_HAZARDS, GRAPH_AUDIT)
+"""Named graphs an embedded :func:`build` copies from the current store into the new one:
+they are written at run time (hazards by ``safetykg ingest`` and the API, audit records by
+every write), not made from the repository. The default graph, where the registry keeps
+its index (:mod:`safetykg.registry.index`), goes with ``graph/hazards``."""
 
 STORE_LINK = "store"
 _GENERATION_PREFIX = "store-"
@@ -149,6 +162,9 @@ class BuildReport:
     seconds: float = 0.0
     location: str | None = None
     """Where the store is, when it is not ``store_path``: the remote server's URL."""
+    carried: list[str] = field(default_factory=list)
+    """Graphs copied over from the previous store (:data:`CARRIED_GRAPHS`; ``""`` is the
+    default graph, the registry's index)."""
 
 
 # --------------------------------------------------------------------------- layout
@@ -171,6 +187,12 @@ def open_store(data_dir: Path | str, read_only: bool = False) -> Store:
     read-write handle only alone, and a read-only handle cannot be opened
     while a read-write one is live.
 
+    The symlink is resolved here, once: RocksDB keeps the path it was opened
+    with and creates and deletes its files under it for as long as the handle
+    lives, so a handle opened through ``data_dir/store`` would write into (and
+    delete files from) whichever generation the link points to *later*, after
+    a ``build`` or ``restore`` has swapped it.
+
     Raises :class:`StoreUnavailable` when nothing has been built yet or the
     store cannot be opened (for instance, because another process holds it
     read-write).
@@ -178,8 +200,9 @@ def open_store(data_dir: Path | str, read_only: bool = False) -> Store:
     path = store_path(data_dir)
     if not path.exists():
         raise StoreUnavailable(f"No store at {path}; run `safetykg build` first.")
+    generation = path.resolve()
     try:
-        return Store.read_only(str(path)) if read_only else Store(str(path))
+        return Store.read_only(str(generation)) if read_only else Store(str(generation))
     except (OSError, RuntimeError) as exc:
         raise StoreUnavailable(
             f"Cannot open the store at {path} ({exc}). If another process has it open "
@@ -282,6 +305,7 @@ def build(
     reextract: bool = True,
     progress: bool | None = None,
     remote: RemoteStore | None = None,
+    carry_over: bool = True,
 ) -> BuildReport:
     """Build a fresh store from the repository and make it the current one.
 
@@ -294,20 +318,32 @@ def build(
        into ``graph/plan/<id>``, ``graph_data/reference/*.ttl`` into
        ``graph/reference`` and, if present, ``graph_data/hazards/*.ttl`` into
        ``graph/hazards``.
-    3. Materialise ``graph/inferred`` (:func:`safetykg.reason.materialise`).
-    4. Swap the ``data_dir/store`` symlink to the new build in one rename and
+    3. Copy from the current store, if there is one, what no file in the
+       repository holds (:func:`_carry_over`): the hazard registry
+       (``graph/hazards`` and its index in the default graph) and the audit
+       trail (``graph/audit``). ``carry_over=False`` starts them empty.
+    4. Materialise ``graph/inferred`` (:func:`safetykg.reason.materialise`),
+       over the carried hazards too.
+    5. Swap the ``data_dir/store`` symlink to the new build in one rename and
        delete generations older than the previous one.
+
+    The copy is the current store as of the moment step 3 opens it. A service
+    that keeps writing to the current store after that writes to the previous
+    generation, which the new store does not see: stop writers for the build,
+    or restart the service as soon as it is done.
 
     ``extract`` defaults to :func:`safetykg.extract.plan_turtle`. ``progress``
     defaults to showing a bar only when stderr is a terminal.
 
-    With ``remote`` (a :class:`safetykg.remote.RemoteStore`) steps 2–3 run on
-    that SPARQL server instead (:func:`_build_remote`) and ``data_dir`` is not
-    touched: the graphs are replaced in place, which readers of the server see
-    happen (there is no symlink to swap on a server).
+    With ``remote`` (a :class:`safetykg.remote.RemoteStore`) steps 2 and 4 run
+    on that SPARQL server instead (:func:`_build_remote`) and ``data_dir`` is
+    not touched: the graphs are replaced in place, which readers of the server
+    see happen (there is no symlink to swap on a server).
 
     Raises :class:`SafetyKGError` for a bad ``plans.toml`` or a missing
-    ontology, and lets a Turtle ``SyntaxError`` through with the file named.
+    ontology, :class:`StoreUnavailable` when there is a current store but it
+    cannot be read (so what it holds cannot be carried over; nothing is
+    published), and lets a Turtle ``SyntaxError`` through with the file named.
     """
     from safetykg.reason import materialise  # reason builds on this module
 
@@ -365,6 +401,7 @@ def build(
                     raise SyntaxError(f"{path}: {exc}") from exc
             for graph in {g for _, g in loads}:
                 store.add_graph(graph)  # an empty file still yields its named graph
+            carried = _carry_over(data_dir, store) if carry_over else []
             inferred = materialise(store)
             sizes = graph_sizes(store)
             store.flush()
@@ -388,7 +425,88 @@ def build(
         plans_written=written,
         inferred=inferred,
         seconds=time.monotonic() - started,
+        carried=carried,
     )
+
+
+def _carry_over(data_dir: Path, target: Store) -> list[str]:
+    """Copy :data:`CARRIED_GRAPHS` and the default graph from the current store into
+    ``target``; return the names of the graphs copied (``""``: the default graph).
+
+    The current store is opened read-only, so this works while the service
+    holds it read-write. Each graph is streamed through an N-Triples file next
+    to the stores and bulk-loaded, so a registry of millions of triples is not
+    held in memory. Any other graph that the build does not make is left
+    behind, and logged.
+
+    A read-only handle next to a live writer can fail to open, or to read,
+    while the writer compacts (a table file it was about to read is gone); the
+    copy is then started again, a few times, from a fresh handle.
+
+    Raises :class:`StoreUnavailable` when a current store exists but cannot
+    be read.
+    """
+    if not store_path(data_dir).exists():
+        return []
+    fd, name = tempfile.mkstemp(prefix=".carry-", suffix=".nt", dir=data_dir)
+    os.close(fd)
+    scratch = Path(name)
+    try:
+        for attempt in range(1, _CARRY_ATTEMPTS + 1):
+            try:
+                return _copy_carried(data_dir, target, scratch)
+            except (StoreUnavailable, OSError, RuntimeError) as exc:
+                for graph in CARRIED_GRAPHS:
+                    target.remove_graph(_nn(graph))
+                target.clear_graph(DefaultGraph())
+                if attempt == _CARRY_ATTEMPTS:
+                    detail = exc.detail if isinstance(exc, StoreUnavailable) else str(exc)
+                    raise StoreUnavailable(
+                        f"The current store cannot be read, so its hazard registry and audit "
+                        f"trail cannot be carried over to the new build ({detail}). Nothing "
+                        "was published. Repair or restore it (`safetykg restore`), or build "
+                        "without carrying them over."
+                    ) from exc
+                log.info("build: copying from the current store failed (%s); retrying", exc)
+                time.sleep(0.2 * attempt)
+    finally:
+        scratch.unlink(missing_ok=True)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+_CARRY_ATTEMPTS = 5
+
+
+def _copy_carried(data_dir: Path, target: Store, scratch: Path) -> list[str]:
+    """One attempt of :func:`_carry_over`."""
+    current = open_store(data_dir, read_only=True)
+    wanted = {str(g) for g in CARRIED_GRAPHS}
+    graphs: list[NamedNode | DefaultGraph] = []
+    for graph in current.named_graphs():
+        if graph.value in wanted:
+            graphs.append(graph)
+        elif not _rebuilt(graph.value):
+            log.warning("build: graph <%s> is not carried over to the new store", graph.value)
+    graphs.append(DefaultGraph())
+    carried: list[str] = []
+    for graph in graphs:
+        current.dump(output=str(scratch), format=RdfFormat.N_TRIPLES, from_graph=graph)
+        if isinstance(graph, NamedNode):
+            target.add_graph(graph)  # kept even when empty
+        if scratch.stat().st_size:
+            target.bulk_load(path=str(scratch), format=RdfFormat.N_TRIPLES, to_graph=graph)
+        carried.append(getattr(graph, "value", ""))
+    return carried
+
+
+def _rebuilt(graph: str) -> bool:
+    """True for a graph :func:`build` makes from the repository.
+
+    >>> _rebuilt("https://w3id.org/safetykg/graph/plan/bozhou-2024"), _rebuilt(str(GRAPH_AUDIT))
+    (True, False)
+    """
+    made = {str(GRAPH_ONTOLOGY), str(GRAPH_REFERENCE), str(GRAPH_INFERRED)}
+    return graph in made or graph.startswith(str(GRAPH["plan/"]))
 
 
 def _build_remote(

@@ -276,6 +276,11 @@ def commit(store: Store, batch: Batch) -> WriteStats:
             return WriteStats(added=len(add), removed=len(remove), mode="transaction")
         except OSError as exc:
             raise StoreUnavailable(f"The store could not be written: {exc}") from exc
+        except RuntimeError as exc:  # pyoxigraph on a read-only handle
+            raise StoreUnavailable(
+                "The store is open read-only and cannot be written; restart the service "
+                "after creating a write token (`safetykg token create`)."
+            ) from exc
         finally:
             batch.discard()
 

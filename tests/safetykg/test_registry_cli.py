@@ -60,3 +60,14 @@ def test_generate_refuses_bad_arguments(tmp_path: Path) -> None:
         app, ["generate", "--enterprises", "0", "--out", str(tmp_path / "x.csv")]
     )
     assert result.exit_code == 1 and "--enterprises" in result.output
+
+
+def test_a_read_only_store_is_unavailable_not_a_crash(tmp_path: Path, data_dir: Path) -> None:
+    from safetykg.errors import StoreUnavailable
+    from safetykg.registry.ingest import ingest_text
+    from safetykg.store import open_store
+
+    store = open_store(data_dir, read_only=True)
+    data = write_csv(tmp_path / "one.csv", [hazard_row("H-2025-0001")]).read_bytes()
+    with pytest.raises(StoreUnavailable, match="read-only"):
+        ingest_text(store, data, "csv", shacl_max_records=0)

@@ -689,7 +689,6 @@ CORPUS += [
         body(params={"query": "SELECT * WHERE " + "{" * 10_000 + "?s ?p ?o" + "}" * 10_000}),
         (400,),
         token=None,
-        xfail="sparql: the parser overflows its stack (the worker dies): 503, not 400",
     ),
 ]
 for name, text in UPDATES.items():

@@ -13,12 +13,14 @@ from fastapi.testclient import TestClient
 from pyoxigraph import Store
 from typer.testing import CliRunner
 
+from api.app import create_app
 from safetykg.access import Kind
+from safetykg.audit import history
 from safetykg.cli import app as cli
 from safetykg.errors import BadParameter, NotFound
 from safetykg.tokens import PREFIX, TokenFile, hash_token, resolve_scope
 from tests.security.conftest import make_app
-from tests.security.fixtures import DEPT, REGION, auth, data_quads
+from tests.security.fixtures import DEPT, HAZARD, REGION, auth, data_quads
 
 
 def test_file_holds_hashes_only_with_owner_only_permissions(tmp_path: Path) -> None:
@@ -184,3 +186,92 @@ def test_env_write_token_is_admin_and_audited(hazard_store: Store, security_dir:
         )
     assert response.status_code == 422  # admin passes scope; the lifecycle refuses the jump
     assert data_quads(hazard_store) == before
+
+
+def test_unreadable_token_file_fails_closed_without_leaking_its_path(
+    hazard_store: Store, security_dir: Path, tmp_path: Path
+) -> None:
+    tokens_file = tmp_path / "tokens.json"
+    tokens_file.write_text("{not json")
+    app = make_app(hazard_store, security_dir / "data", tokens_file)
+    with TestClient(app) as client:
+        response = client.post(
+            "/api/hazards/H-SEC-GAS/transitions",
+            json={"to": "closed", "actor": DEPT + "urban-management"},
+            headers=auth("skg_whatever"),
+        )
+    assert response.status_code == 403
+    assert "unreadable" in response.json()["detail"]
+    assert str(tmp_path) not in response.text
+
+
+# --------------------------------------------------------------------------- writes switched on
+
+
+def test_a_token_file_switches_writes_on(tmp_path: Path) -> None:
+    from safetykg.settings import Settings
+
+    settings = Settings(data_dir=tmp_path)
+    assert settings.tokens_path == tmp_path / "tokens.json"
+    assert not settings.writes_enabled  # no file: read-only
+    TokenFile(settings.tokens_path).create("ops", Kind.ADMIN)
+    assert settings.writes_enabled
+    TokenFile(settings.tokens_path).revoke("ops")
+    assert settings.writes_enabled  # a token may be made again while the service runs
+
+
+@pytest.mark.parametrize(
+    ("content", "enabled"),
+    [
+        ('{"format": 1, "tokens": []}', False),  # made, then emptied by hand
+        ("{not json", True),  # unreadable: the service refuses writes, but opens read-write
+    ],
+)
+def test_a_token_file_counts_only_when_it_may_hold_a_token(
+    tmp_path: Path, content: str, enabled: bool
+) -> None:
+    from safetykg.settings import Settings
+
+    path = tmp_path / "elsewhere" / "t.json"
+    path.parent.mkdir()
+    path.write_text(content)
+    assert Settings(data_dir=tmp_path, tokens_file=path).writes_enabled is enabled
+    assert not Settings(data_dir=tmp_path).writes_enabled  # the default file does not exist
+
+
+def test_service_with_only_file_tokens_opens_the_store_read_write(
+    tmp_path: Path, project_root: Path
+) -> None:
+    """`safetykg token create`, then `safetykg serve` (no SAFETYKG_WRITE_TOKEN): a token write
+    succeeds. Before, the store was opened read-only and the write failed."""
+    from safetykg.settings import Settings
+    from safetykg.tokens import default_path
+    from tests.security.fixtures import build_hazard_store
+
+    data_dir = tmp_path / "data"
+    store = build_hazard_store(data_dir, project_root)
+    del store  # closed: the app opens it itself, as `safetykg serve` does
+    secret = TokenFile(default_path(data_dir)).create(
+        "gas", Kind.DEPARTMENT, DEPT + "urban-management"
+    )
+    app = create_app(Settings(data_dir=data_dir, rate_limit=0))
+    with TestClient(app) as client:
+        response = client.post(
+            "/api/hazards/H-SEC-GAS/transitions",
+            json={"to": "rectifying", "actor": DEPT + "urban-management"},
+            headers=auth(secret),
+        )
+        assert response.status_code == 201, response.text
+        [entry] = history(app.state.store, hazard=f"{HAZARD}H-SEC-GAS")
+    assert (entry["agent"], entry["outcome"]) == ("gas", "succeeded")
+
+
+def test_workers_are_limited_when_file_tokens_switch_writes_on(tmp_path: Path) -> None:
+    from safetykg.errors import SafetyKGError
+    from safetykg.serving import check_workers
+    from safetykg.settings import Settings
+
+    check_workers(Settings(data_dir=tmp_path), 4)  # read-only: any number
+    TokenFile(tmp_path / "tokens.json").create("ops", Kind.ADMIN)
+    with pytest.raises(SafetyKGError, match="one writing process"):
+        check_workers(Settings(data_dir=tmp_path), 4)
