@@ -35,6 +35,14 @@ before: :class:`SyntaxError` for a query the server calls malformed (400),
 :class:`OSError` (:class:`RemoteUnavailable`, :class:`RemoteTimeout`) when the
 server cannot be reached, refuses the credentials or fails.
 
+The default graph. Where queries get their union default graph from a
+protocol dataset (``dataset`` and ``native`` modes: Virtuoso, Fuseki, generic
+services), the server's own default graph is not ours to use — Virtuoso has
+none for updates, a union default graph has no room for it — so what the
+embedded store keeps in its default graph (the registry's record digests) is
+kept in the named graph ``<graphs>default`` and read back as the default graph
+(:func:`default_graph_data`); it is not listed by :meth:`named_graphs`.
+
 Atomicity. One ``query``, ``update`` or ``load`` is one request and one
 transaction on servers that have them (Oxigraph: every request; Virtuoso:
 every SPARQL Update request; Fuseki/TDB2: every request). A ``bulk_load`` is
@@ -45,6 +53,17 @@ Store upload with row-level autocommit, so a failed batch can be partly
 written: load the same file again (the registry's imports are idempotent).
 Triples with blank nodes are kept together in the last batch of their graph,
 so a blank node is never split in two by a batch boundary.
+
+Virtuoso 7. Besides its own URLs and digest authentication
+(:data:`KINDS`), safetykg meets four deviations and works around them here:
+blank nodes come back as ``nodeID://b…`` (renamed to plain labels);
+``BIND(EXISTS {…} AS ?x)`` comes back as 1/0 (sent as
+``xsd:boolean(EXISTS {…})``, :func:`boolean_binds`); its SPARQL compiler takes
+at most about 1,500 triples per ``INSERT DATA`` (larger data updates are sent
+in parts of 1,000, each atomic, :func:`split_data_update`); and it cannot
+evaluate a closure path with both ends free, which the reasoner needs
+(:func:`materialise` reasons here instead). One it keeps: ``xsd:duration``
+values are stored as numbers (``"P3M"`` becomes ``3``).
 
 What the server does not have. Empty named graphs exist on Oxigraph only;
 elsewhere a graph exists when it holds a triple. Blank nodes cannot be
@@ -166,6 +185,7 @@ class ServerKind:
     """(update path, GSP path) to use instead when credentials are configured."""
 
 
+# fmt: off
 KINDS: dict[str, ServerKind] = {
     "oxigraph": ServerKind(
         "oxigraph", "/query", "/update", "/store", "param",
@@ -186,6 +206,7 @@ KINDS: dict[str, ServerKind] = {
         QueryResultsFormat.JSON, dataset_post=False, empty_graphs=False,
     ),
 }
+# fmt: on
 """Defaults per server; every URL and the union mode can be set on their own."""
 
 _RESULT_TYPES = {
@@ -667,9 +688,7 @@ class RemoteStore:
         form = _query_form(text)
         params = self._dataset(text, use_default_graph_as_union, default_graph, named_graphs)
         accept = (
-            _GRAPH_ACCEPT
-            if form in ("CONSTRUCT", "DESCRIBE")
-            else _RESULT_TYPES[self.kind.results]
+            _GRAPH_ACCEPT if form in ("CONSTRUCT", "DESCRIBE") else _RESULT_TYPES[self.kind.results]
         )
         response = self._post(
             self.query_url, data={"query": text, **params}, headers={"Accept": accept}
@@ -1048,9 +1067,7 @@ class RemoteStore:
         if format is None:
             raise ValueError("dump() needs a format on a remote store")
         if from_graph is None:
-            quads: Iterable[Any] = (
-                q for g in self._list_graphs() for q in self._graph_quads(g)
-            )
+            quads: Iterable[Any] = (q for g in self._list_graphs() for q in self._graph_quads(g))
         elif isinstance(from_graph, NamedNode):
             quads = (_triple(q) for q in self._graph_quads(from_graph))
         else:

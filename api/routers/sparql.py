@@ -22,7 +22,9 @@ runs in a worker process for at most ``SAFETYKG_QUERY_TIMEOUT`` seconds (then
 it is killed and the client gets a 503 problem), and at most
 ``SAFETYKG_ROW_LIMIT`` rows or triples are returned. Every query response says
 ``SafetyKG-Truncated: true|false`` and ``SafetyKG-Row-Limit: <n>``; a truncated
-one also carries ``Warning: 199``. See :mod:`api.sparql_limits`.
+one also carries ``Warning: 199``. See :mod:`api.sparql_limits`. Over a SPARQL
+server (``SAFETYKG_STORE=http://…``) the query runs in that server instead,
+under the same time limit as its HTTP timeout (:mod:`api.remote_pool`).
 
 Refused, with a problem document that says why: SPARQL Update in any form
 (``update=``, ``application/sparql-update``; ``LOAD`` is an update) with 403 —
@@ -47,6 +49,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 from api.deps import SettingsDep
 from api.negotiate import Form, NotAcceptable, choose, prefers_html
+from api.remote_pool import RemoteQueryPool
 from api.security import CSP_INLINE_STYLES
 from api.sparql_description import service_description, to_bytes, void_description
 from api.sparql_examples import load_examples
@@ -58,7 +61,7 @@ from safetykg.namespaces import PREFIXES, sparql_prefixes
 from safetykg.settings import Settings
 from safetykg.store import store_path
 
-__all__ = ["QueryPoolDep", "get_query_pool", "router"]
+__all__ = ["AnyQueryPool", "QueryPoolDep", "get_query_pool", "router"]
 
 STATIC = Path(__file__).resolve().parents[1] / "static" / "sparql"
 
@@ -86,17 +89,28 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 router = APIRouter(tags=["sparql"], lifespan=_lifespan)
 
+AnyQueryPool = QueryPool | RemoteQueryPool
+"""What runs the endpoint's jobs: worker processes (embedded) or threads (SPARQL server)."""
 
-async def get_query_pool(request: Request, settings: SettingsDep) -> QueryPool:
-    """The app's query workers, started on first use (async, so created once)."""
-    pool: QueryPool | None = getattr(request.app.state, "sparql_pool", None)
+
+async def get_query_pool(request: Request, settings: SettingsDep) -> AnyQueryPool:
+    """The app's query runner, started on first use (async, so created once).
+
+    Over a SPARQL server (``SAFETYKG_STORE=http://…``) queries go to that server
+    (:class:`~api.remote_pool.RemoteQueryPool`); otherwise worker processes
+    open the embedded store read-only (:class:`~api.sparql_limits.QueryPool`).
+    """
+    pool: AnyQueryPool | None = getattr(request.app.state, "sparql_pool", None)
     if pool is None:
-        pool = QueryPool(store_path(settings.data_dir), timeout=settings.query_timeout)
+        if settings.remote_store:
+            pool = RemoteQueryPool.from_settings(settings)
+        else:
+            pool = QueryPool(store_path(settings.data_dir), timeout=settings.query_timeout)
         request.app.state.sparql_pool = pool
     return pool
 
 
-QueryPoolDep = Annotated[QueryPool, Depends(get_query_pool)]
+QueryPoolDep = Annotated[AnyQueryPool, Depends(get_query_pool)]
 
 
 # --------------------------------------------------------------------------- protocol
@@ -206,7 +220,7 @@ def _outcome_response(outcome: QueryOutcome, row_limit: int) -> Response:
 
 
 async def _answer(
-    request: Request, params: _Request, pool: QueryPool, settings: Settings
+    request: Request, params: _Request, pool: AnyQueryPool, settings: Settings
 ) -> Response:
     """The shared handler: one query, however it was sent."""
     _refuse_updates(params)
@@ -238,7 +252,7 @@ async def _answer(
 
 
 async def _describe(
-    request: Request, params: _Request, pool: QueryPool, settings: Settings
+    request: Request, params: _Request, pool: AnyQueryPool, settings: Settings
 ) -> Response:
     """GET without a query: the page for a browser, else the service description."""
     accept = request.headers.get("accept")

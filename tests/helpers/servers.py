@@ -24,12 +24,13 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-__all__ = ["Server", "free_port", "start_oxigraph", "start_virtuoso"]
+__all__ = ["Server", "free_port", "free_ports", "start_oxigraph", "start_virtuoso"]
 
 
 @dataclass
@@ -52,16 +53,33 @@ class Server:
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    return free_ports(1)[0]
 
 
-def _wait(url: str, process: subprocess.Popen[bytes], log: Path, seconds: float) -> None:
+def free_ports(n: int) -> list[int]:
+    """``n`` distinct free loopback ports (held together while chosen, so never the same)."""
+    sockets = [socket.socket() for _ in range(n)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [int(s.getsockname()[1]) for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
+class _Exited(RuntimeError):
+    """The server exited while starting (a port taken since it was chosen, most often)."""
+
+
+def _wait(url: str, process: subprocess.Popen[bytes], logs: list[Path], seconds: float) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the server exited ({process.returncode}): {log.read_text()[-2000:]}")
+            tails = "\n".join(
+                f"{p}:\n{p.read_text(errors='replace')[-2000:]}" for p in logs if p.exists()
+            )
+            raise _Exited(f"the server exited ({process.returncode}):\n{tails}")
         try:
             if httpx.get(url, timeout=2).status_code < 500:
                 return
@@ -69,7 +87,19 @@ def _wait(url: str, process: subprocess.Popen[bytes], log: Path, seconds: float)
             pass
         time.sleep(0.2)
     process.kill()
+    process.wait(10)
     raise RuntimeError(f"the server did not answer {url} within {seconds:g} s")
+
+
+def _retrying(start: Callable[[], Server], attempts: int = 3) -> Server:
+    """``start()``, again (on new ports) if the server exits while starting."""
+    for attempt in range(attempts):
+        try:
+            return start()
+        except _Exited:
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 def oxigraph_binary() -> str | None:
@@ -82,18 +112,22 @@ def start_oxigraph(directory: Path) -> Server | None:
     binary = oxigraph_binary()
     if binary is None:
         return None
-    port = free_port()
     directory.mkdir(parents=True, exist_ok=True)
     log = directory.parent / f"{directory.name}.log"
-    process = subprocess.Popen(
-        [binary, "serve", "--location", str(directory), "--bind", f"127.0.0.1:{port}"],
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    _wait(f"{url}/query?query=ASK%7B%7D", process, log, 30)
-    return Server("oxigraph", url, process, log, {"SAFETYKG_STORE": url})
+
+    def start() -> Server:
+        port = free_port()
+        process = subprocess.Popen(
+            [binary, "serve", "--location", str(directory), "--bind", f"127.0.0.1:{port}"],
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        url = f"http://127.0.0.1:{port}"
+        _wait(f"{url}/query?query=ASK%7B%7D", process, [log], 30)
+        return Server("oxigraph", url, process, log, {"SAFETYKG_STORE": url})
+
+    return _retrying(start)
 
 
 VIRTUOSO_INI = """\
@@ -142,37 +176,48 @@ def virtuoso_binary() -> str | None:
 
 
 def start_virtuoso(directory: Path) -> Server | None:
-    """Start Virtuoso 7 on two free loopback ports; None when ``virtuoso-t`` is absent."""
+    """Start Virtuoso 7 on two free loopback ports; None when ``virtuoso-t`` is absent.
+
+    A fresh database takes Virtuoso about 10 s to create on a small machine,
+    hence the generous wait; if it exits while starting (a port taken in the
+    meantime), it is started again on new ports.
+    """
     binary = virtuoso_binary()
     if binary is None:
         return None
     directory.mkdir(parents=True, exist_ok=True)
-    http_port, sql_port = free_port(), free_port()
     vsp = "/var/lib/virtuoso-opensource-7/vsp"
-    ini = directory / "virtuoso.ini"
-    ini.write_text(
-        VIRTUOSO_INI.format(
-            dir=directory,
-            sql_port=sql_port,
-            http_port=http_port,
-            vsp=vsp if Path(vsp).is_dir() else directory,
-        )
-    )
     log = directory / "stdout.log"
-    process = subprocess.Popen(
-        [binary, "+configfile", str(ini), "+foreground"],
-        cwd=directory,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{http_port}"
-    _wait(f"{url}/sparql?query=ASK%7B%7D", process, log, 120)
-    env = {
-        "SAFETYKG_STORE": url,
-        "SAFETYKG_STORE_KIND": "virtuoso",
-        "SAFETYKG_STORE_USER": "dba",
-        "SAFETYKG_STORE_PASSWORD": "dba",
-        "SAFETYKG_STORE_AUTH": "digest",
-    }
-    return Server("virtuoso", url, process, log, env)
+
+    def start() -> Server:
+        for leftover in directory.glob("virtuoso*"):  # a failed attempt's files
+            leftover.unlink()
+        http_port, sql_port = free_ports(2)
+        ini = directory / "virtuoso.ini"
+        ini.write_text(
+            VIRTUOSO_INI.format(
+                dir=directory,
+                sql_port=sql_port,
+                http_port=http_port,
+                vsp=vsp if Path(vsp).is_dir() else directory,
+            )
+        )
+        process = subprocess.Popen(
+            [binary, "+configfile", str(ini), "+foreground"],
+            cwd=directory,
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        url = f"http://127.0.0.1:{http_port}"
+        _wait(f"{url}/sparql?query=ASK%7B%7D", process, [log, directory / "virtuoso.log"], 180)
+        env = {
+            "SAFETYKG_STORE": url,
+            "SAFETYKG_STORE_KIND": "virtuoso",
+            "SAFETYKG_STORE_USER": "dba",
+            "SAFETYKG_STORE_PASSWORD": "dba",
+            "SAFETYKG_STORE_AUTH": "digest",
+        }
+        return Server("virtuoso", url, process, log, env)
+
+    return _retrying(start)

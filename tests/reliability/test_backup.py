@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import rdflib
-from pyoxigraph import DefaultGraph, RdfFormat, Store
+from pyoxigraph import DefaultGraph, Store
 from rdflib.compare import isomorphic
 from typer.testing import CliRunner
 
@@ -73,13 +73,29 @@ def test_backup_and_restore_while_a_writer_runs(fresh_dir: Path, tmp_path: Path)
     assert assert_whole(store, acked_before) == in_backup
 
 
-def _dataset(store: Store) -> dict[str, rdflib.Graph]:
-    graphs: dict[str, rdflib.Graph] = {}
+def _dataset(store: Store) -> dict[str, list[tuple[str, str, str]]]:
+    """Each graph's triples (N-Triples terms), by graph name."""
+    graphs: dict[str, list[tuple[str, str, str]]] = {}
     for name in [*store.named_graphs(), DefaultGraph()]:
-        data = store.dump(format=RdfFormat.N_TRIPLES, from_graph=name)
         key = getattr(name, "value", "") or "(default)"
-        graphs[key] = rdflib.Graph().parse(data=data, format="nt")
+        graphs[key] = [
+            (str(q.subject), str(q.predicate), str(q.object))
+            for q in store.quads_for_pattern(None, None, None, name)
+        ]
     return graphs
+
+
+def _isomorphic(a: list[tuple[str, str, str]], b: list[tuple[str, str, str]]) -> bool:
+    """Equal as sets when there is no blank node; else rdflib's isomorphism test."""
+    if not any(t.startswith("_:") for triple in a for t in triple):
+        return set(a) == set(b)
+
+    def graph(triples: list[tuple[str, str, str]]) -> rdflib.Graph:
+        return rdflib.Graph().parse(
+            data="".join(f"{s} {p} {o} .\n" for s, p, o in triples), format="nt"
+        )
+
+    return isomorphic(graph(a), graph(b))
 
 
 @pytest.mark.timeout(300)
@@ -93,10 +109,10 @@ def test_nquads_round_trip_is_isomorphic(fresh_dir: Path, tmp_path: Path) -> Non
     before = _dataset(open_store(fresh_dir, read_only=True))
     after = _dataset(open_store(tmp_path / "other", read_only=True))
     assert before.keys() == after.keys()
-    blank = [k for k, g in before.items() if any(isinstance(t, rdflib.BNode) for q in g for t in q)]
+    blank = [k for k, g in before.items() if any(t.startswith("_:") for q in g for t in q)]
     assert blank, "no graph with blank nodes: the round trip would prove less"
-    for name, graph in before.items():
-        assert isomorphic(graph, after[name]), name
+    for name, triples in before.items():
+        assert _isomorphic(triples, after[name]), name
 
 
 def test_refusals_leave_the_current_store_alone(fresh_dir: Path, tmp_path: Path) -> None:

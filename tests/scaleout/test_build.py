@@ -15,7 +15,10 @@ from tests.scaleout.conftest import build_into
 
 def _triples(store: Store | RemoteStore, graph: str) -> set[str]:
     return {
-        " ".join("_:b" if isinstance(t, BlankNode) else str(t) for t in (q.subject, q.predicate, q.object))
+        " ".join(
+            "_:b" if isinstance(t, BlankNode) else str(t)
+            for t in (q.subject, q.predicate, q.object)
+        )
         for q in store.quads_for_pattern(None, None, None, NamedNode(graph))
     }
 
@@ -53,14 +56,29 @@ def test_a_remote_rebuild_replaces_our_graphs_but_keeps_the_audit_trail(
 ) -> None:
     audit = NamedNode(str(GRAPH["audit"]))
     stray = NamedNode(str(GRAPH["scratch"]))
-    note = Quad(NamedNode("https://w3id.org/safetykg/id/audit/1"), NamedNode(
-        "http://www.w3.org/2000/01/rdf-schema#label"), Literal("审计"), audit)
-    fresh_store.extend([
-        note,
-        Quad(NamedNode("https://w3id.org/safetykg/id/x"), NamedNode("http://ex/p"), Literal("1"), stray),
-        Quad(NamedNode("https://w3id.org/safetykg/id/hazard/H-1"), NamedNode("http://ex/p"),
-             Literal("1"), NamedNode(str(GRAPH_HAZARDS))),
-    ])
+    note = Quad(
+        NamedNode("https://w3id.org/safetykg/id/audit/1"),
+        NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
+        Literal("审计"),
+        audit,
+    )
+    fresh_store.extend(
+        [
+            note,
+            Quad(
+                NamedNode("https://w3id.org/safetykg/id/x"),
+                NamedNode("http://ex/p"),
+                Literal("1"),
+                stray,
+            ),
+            Quad(
+                NamedNode("https://w3id.org/safetykg/id/hazard/H-1"),
+                NamedNode("http://ex/p"),
+                Literal("1"),
+                NamedNode(str(GRAPH_HAZARDS)),
+            ),
+        ]
+    )
     try:
         report = build(tmp_path, project_root, reextract=False, progress=False, remote=fresh_store)
         assert report.location == fresh_store.url
@@ -75,7 +93,10 @@ def test_a_remote_rebuild_replaces_our_graphs_but_keeps_the_audit_trail(
 
 @pytest.mark.parametrize("kind", ["oxigraph"])
 def test_build_into_a_server_twice_gives_the_same_store(
-    kind: str, request: pytest.FixtureRequest, project_root: Path, build_report: BuildReport,
+    kind: str,
+    request: pytest.FixtureRequest,
+    project_root: Path,
+    build_report: BuildReport,
     tmp_path: Path,
 ) -> None:
     server = request.getfixturevalue(f"{kind}_server")

@@ -75,3 +75,30 @@ def test_a_refused_file_writes_nothing(fresh_store: RemoteStore, tmp_path: Path)
         registry.ingest(fresh_store, bad, today=TODAY, progress=False)
     assert graph_sizes(fresh_store) == before
     assert str(GRAPH_HAZARDS) not in before or before[str(GRAPH_HAZARDS)] == 0
+
+
+def test_cli_ingest_writes_to_the_server(
+    fresh_store: RemoteStore, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from safetykg.cli import app as cli
+    from safetykg.store import connect
+    from tests.helpers.project import REPO
+    from tests.scaleout.conftest import server_settings
+
+    server = request.getfixturevalue(f"{fresh_store.kind.name}_server")
+    path = tmp_path / "registry.csv"
+    registry.generate(path, enterprises=4, hazards=12, seed=11, as_of=AS_OF, progress=False)
+    env = {**server.env, "SAFETYKG_PROJECT_ROOT": str(REPO), "SAFETYKG_DATA_DIR": str(tmp_path)}
+    before = graph_sizes(fresh_store).get(str(GRAPH_HAZARDS), 0)
+    result = CliRunner().invoke(cli, ["ingest", str(path)], env=env)
+    assert result.exit_code == 0, result.output
+    assert "hazards +12" in result.output
+    # a new client: fresh_store's list of graphs (dataset mode) is cached for seconds
+    reader = connect(server_settings(server), read_only=True)
+    try:
+        assert graph_sizes(reader)[str(GRAPH_HAZARDS)] > before
+    finally:
+        reader.close()
+    assert not (tmp_path / "store").exists()  # nothing went to an embedded store

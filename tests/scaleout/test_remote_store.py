@@ -92,8 +92,10 @@ def test_load_keeps_literals_exactly_and_blank_nodes_connected(
 ) -> None:
     scratch.load(TURTLE.encode(), RdfFormat.TURTLE, to_graph=G1)
     got = rows(scratch.query(f"SELECT ?o {{ GRAPH <{G1.value}> {{ <{EX}s> <{EX}p> ?o }} }}"))
-    assert got == [("2025-01-31",), ("x \"q\" \\",), ("一\n二",)]
-    lang = scratch.query(f"SELECT ?o {{ GRAPH ?g {{ <{EX}s> <{EX}p> ?o FILTER(LANG(?o) = 'zh') }} }}")
+    assert got == [("2025-01-31",), ('x "q" \\',), ("一\n二",)]
+    lang = scratch.query(
+        f"SELECT ?o {{ GRAPH ?g {{ <{EX}s> <{EX}p> ?o FILTER(LANG(?o) = 'zh') }} }}"
+    )
     assert [r["o"] for r in lang] == [Literal("一\n二", language="zh")]  # type: ignore[index]
     # the blank node of [ ex:r ex:t ] is one node: the join goes through it
     assert rows(scratch.query(f"SELECT ?t {{ GRAPH ?g {{ <{EX}s> <{EX}q>/<{EX}r> ?t }} }}")) == [
@@ -113,8 +115,8 @@ def test_load_keeps_literals_exactly_and_blank_nodes_connected(
 def test_bulk_load_in_batches_matches_the_embedded_load(
     scratch: Store | RemoteStore, tmp_path: Path
 ) -> None:
-    lines = [f"<{EX}h{i}> <{EX}p> \"{i}\" <{G1.value}> .\n" for i in range(40)]
-    lines += [f"<{EX}h{i}> <{EX}p> \"{i}\" <{G2.value}> .\n" for i in range(5)]
+    lines = [f'<{EX}h{i}> <{EX}p> "{i}" <{G1.value}> .\n' for i in range(40)]
+    lines += [f'<{EX}h{i}> <{EX}p> "{i}" <{G2.value}> .\n' for i in range(5)]
     plain = tmp_path / "plain.nq"
     plain.write_text("".join(lines), encoding="utf-8")
     scratch.bulk_load(path=str(plain), format=RdfFormat.N_QUADS)  # batches of 7 lines
@@ -144,8 +146,8 @@ def test_writes_graphs_and_counts(scratch: Store | RemoteStore) -> None:
     assert Quad(a, P, Literal("2"), G1) not in scratch
     assert {g.value for g in scratch.named_graphs()} == {G1.value, G2.value}
     assert scratch.contains_named_graph(G1) and len(scratch) == 2
-    scratch.update(f"INSERT DATA {{ GRAPH <{G1.value}> {{ <{EX}c> <{EX}p> \"3\" }} }}")
-    assert triples(scratch, G1) == {f"<{EX}a> <{EX}p> \"1\"", f"<{EX}c> <{EX}p> \"3\""}
+    scratch.update(f'INSERT DATA {{ GRAPH <{G1.value}> {{ <{EX}c> <{EX}p> "3" }} }}')
+    assert triples(scratch, G1) == {f'<{EX}a> <{EX}p> "1"', f'<{EX}c> <{EX}p> "3"'}
     scratch.remove_graph(G2)
     assert not scratch.contains_named_graph(G2)
     assert [g.value for g in scratch.named_graphs()] == [G1.value]
@@ -161,7 +163,10 @@ def test_dump_is_what_was_loaded(scratch: Store | RemoteStore) -> None:
 
     def shape(nt: bytes) -> list[str]:
         return sorted(
-            " ".join("_:b" if isinstance(t, BlankNode) else str(t) for t in (q.subject, q.predicate, q.object))
+            " ".join(
+                "_:b" if isinstance(t, BlankNode) else str(t)
+                for t in (q.subject, q.predicate, q.object)
+            )
             for q in parse(nt, RdfFormat.N_TRIPLES)
         )
 
@@ -214,7 +219,9 @@ def test_requests_carry_the_credentials_and_the_dataset() -> None:
     def answer(request: httpx.Request) -> httpx.Response:
         seen.append(request)
         body = b'{"head":{"vars":["g"]},"results":{"bindings":[]}}'
-        return httpx.Response(200, content=body, headers={"content-type": "application/sparql-results+json"})
+        return httpx.Response(
+            200, content=body, headers={"content-type": "application/sparql-results+json"}
+        )
 
     store = RemoteStore(
         "http://sparql.example/ds",

@@ -9,32 +9,40 @@ workers are refused while writes are on and allowed read-only.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from pyoxigraph import Literal, NamedNode
 from typer.testing import CliRunner
 
 from api.app import create_app
 from api.remote_pool import RemoteQueryPool
-from api.routers.sparql import get_query_pool
+from safetykg import serving
 from safetykg.cli import app as cli
 from safetykg.errors import SafetyKGError
 from safetykg.namespaces import plan_graph
 from safetykg.remote import RemoteStore
 from safetykg.serving import check_workers
 from safetykg.settings import Settings
-from safetykg.store import BuildReport
+from safetykg.store import BuildReport, connect
 from tests.helpers.project import REPO
 from tests.helpers.servers import Server, free_port
 from tests.scaleout.conftest import server_settings
 
 PLAN = str(plan_graph("bozhou-2024"))
+MARKER_GRAPH = NamedNode("https://w3id.org/safetykg/graph/test-marker")
+MARKER = NamedNode("https://w3id.org/safetykg/id/test/marker")
+MARKER_P = NamedNode("https://w3id.org/safetykg/ontology#testMarker")
 SK = "https://w3id.org/safetykg/ontology#"
 
 
@@ -56,14 +64,56 @@ def test_app_opens_the_remote_store_at_start_up(
 
 
 @pytest.fixture(scope="module")
-def sparql_client(oxigraph: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+def sparql_client(
+    oxigraph: Server, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TestClient]:
+    """The app as ``SAFETYKG_STORE`` configures it: no override of the query pool."""
     settings = server_settings(oxigraph, data_dir=tmp_path_factory.mktemp("empty"))
-    app = create_app(settings)
-    pool = RemoteQueryPool.from_settings(settings)
-    app.dependency_overrides[get_query_pool] = lambda: pool
-    with TestClient(app) as client:
+    with TestClient(create_app(settings)) as client:
         yield client
-    pool.close()
+
+
+@pytest.fixture
+def marker(oxigraph: Server) -> Iterator[str]:
+    """A triple that exists only on the server, in a graph of its own (dropped afterwards)."""
+    token = f"only-on-the-server-{uuid.uuid4()}"
+    writer = connect(server_settings(oxigraph), read_only=False)
+    assert isinstance(writer, RemoteStore)
+    writer.update(
+        f"INSERT DATA {{ GRAPH {MARKER_GRAPH} {{ {MARKER} {MARKER_P} {Literal(token)} }} }}"
+    )
+    try:
+        yield token
+    finally:
+        writer.update(f"DROP SILENT GRAPH {MARKER_GRAPH}")
+        writer.close()
+
+
+def test_sparql_endpoint_queries_the_configured_server(
+    oxigraph: Server, marker: str, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "data"  # an embedded store would have to be here
+    app = create_app(server_settings(oxigraph, data_dir=data_dir))
+    query = f"SELECT ?o WHERE {{ {MARKER} {MARKER_P} ?o }}"
+    with TestClient(app) as client:
+        got = client.get(
+            "/sparql",
+            params={"query": query},
+            headers={"Accept": "application/sparql-results+json"},
+        )
+        posted = client.post(
+            "/sparql",
+            content=query.encode(),
+            headers={"Content-Type": "application/sparql-query", "Accept": "text/csv"},
+        )
+        void = client.get("/.well-known/void", headers={"Accept": "text/turtle"})
+        assert got.status_code == 200, got.text
+        assert isinstance(app.state.sparql_pool, RemoteQueryPool)
+    assert [b["o"]["value"] for b in got.json()["results"]["bindings"]] == [marker]
+    assert posted.status_code == 200, posted.text
+    assert posted.text.split() == ["o", marker]
+    assert void.status_code == 200 and f"<{MARKER_GRAPH.value}>" in void.text  # sizes too
+    assert not data_dir.exists()  # the embedded store was neither created nor opened
 
 
 def test_sparql_endpoint_answers_over_the_server(sparql_client: TestClient) -> None:
@@ -123,6 +173,24 @@ def test_several_workers_need_a_server_or_read_only() -> None:
     assert "embedded store admits one writing process" in result.output
 
 
+def _exiting_worker(context: Any, settings: Settings, host: str, port: int) -> tuple[Any, float]:
+    process = context.Process(target=sys.exit, args=(3,))  # a worker that cannot start
+    process.start()
+    return process, time.monotonic()
+
+
+def test_workers_that_keep_failing_to_start_stop_the_service(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(serving, "_start", _exiting_worker)
+    handler = signal.getsignal(signal.SIGTERM)
+    started = time.monotonic()
+    with pytest.raises(SafetyKGError, match="keep exiting right after they start.*exit code 3"):
+        serving._supervise(Settings(), "127.0.0.1", free_port(), 2)
+    assert time.monotonic() - started < 60
+    assert signal.getsignal(signal.SIGTERM) == handler  # the supervisor's own are undone
+
+
 def _children(pid: int) -> list[int]:
     out = []
     for entry in Path("/proc").iterdir():
@@ -136,13 +204,25 @@ def _children(pid: int) -> list[int]:
     return out
 
 
-def _serve(env: dict[str, str], args: list[str]) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
+def _serve_command(env: dict[str, str], args: list[str], port: int) -> dict[str, object]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("SAFETYKG_")}
+    return {
+        "args": [sys.executable, "-m", "safetykg.cli", "serve", "--port", str(port), *args],
+        "cwd": REPO,
+        "env": {**clean, **env},
+    }
+
+
+def _serve(env: dict[str, str], args: list[str]) -> tuple[subprocess.Popen[bytes], str]:
+    """``safetykg serve`` on a free port, once it answers; its log goes to a file (a pipe
+    nobody reads would fill up with access-log lines and stall the workers)."""
+    port = free_port()
+    log = tempfile.TemporaryFile()
     process = subprocess.Popen(
-        [sys.executable, "-m", "safetykg.cli", "serve", "--port", str(port), *args],
-        cwd=REPO, env={**clean, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        **_serve_command(env, args, port),  # type: ignore[arg-type]
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -153,9 +233,55 @@ def _serve(env: dict[str, str], args: list[str]) -> tuple[subprocess.Popen[bytes
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            output = process.stdout.read().decode() if process.stdout else ""
-            pytest.fail(f"safetykg serve did not come up:\n{output}")
+            process.wait(10)
+            log.seek(0)
+            pytest.fail(f"safetykg serve did not come up:\n{log.read().decode()[-4000:]}")
         time.sleep(0.3)
+
+
+def _workers(pid: int, n: int, exclude: set[int] = frozenset()) -> list[int]:  # type: ignore[assignment]
+    """The worker processes of ``safetykg serve`` (multiprocessing children), once there are n."""
+    deadline = time.monotonic() + 60
+    while True:
+        found = [
+            c for c in _children(pid)
+            if c not in exclude and b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()
+        ]  # fmt: skip
+        if len(found) == n or time.monotonic() > deadline:
+            assert len(found) == n, found
+            return found
+        time.sleep(0.2)
+
+
+def _cpu(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _connection_spread(url: str, workers: list[int]) -> dict[int, float]:
+    """CPU each worker spent while 16 keep-alive connections each sent 20 requests."""
+    before = {w: _cpu(w) for w in workers}
+    clients = [httpx.Client(base_url=url, timeout=30) for _ in range(16)]
+    try:
+        for _ in range(20):
+            for client in clients:
+                assert client.get("/api/lookup", params={"q": "燃气"}).status_code == 200
+    finally:
+        for client in clients:
+            client.close()
+    return {w: _cpu(w) - before[w] for w in workers}
+
+
+def _serve_ok(url: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if all(httpx.get(url + "/health", timeout=5).status_code == 200 for _ in range(6)):
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    pytest.fail("the service did not answer after a worker was replaced")
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -179,14 +305,44 @@ def test_serve_runs_two_workers(
         env, args = {}, ["--data-dir", str(build_report.store_path.parent)]
     process, url = _serve(env, [*args, "--workers", "2"])
     try:
-        deadline = time.monotonic() + 30
-        while len(_children(process.pid)) < 2 and time.monotonic() < deadline:
-            time.sleep(0.2)
-        workers = _children(process.pid)
-        assert len(workers) >= 2, workers
+        workers = _workers(process.pid, 2)
         with httpx.Client(base_url=url, timeout=10) as client:
             answers = [client.get("/health") for _ in range(20)]
         assert {r.status_code for r in answers} == {200}
         assert answers[0].json()["graphs"] == build_report.graphs
+        # each worker has its own listening socket: connections are spread over both
+        spread = _connection_spread(url, workers)
+        assert all(n > 0 for n in spread.values()), spread
+        # a worker that dies is replaced
+        os.kill(workers[0], signal.SIGKILL)
+        replaced = _workers(process.pid, 2, exclude={workers[0]})
+        assert workers[0] not in replaced
+        _serve_ok(url)
+        # a second service on the same port is refused, not let in beside the first
+        port = int(url.rsplit(":", 1)[1])
+        second = subprocess.run(
+            **_serve_command(env, [*args, "--workers", "2"], port),  # type: ignore[arg-type]
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert second.returncode == 1, second.stdout + second.stderr
+        assert "Cannot listen on 127.0.0.1" in second.stdout + second.stderr
+        # workers whose supervisor is killed stop by themselves
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(10)
+        deadline = time.monotonic() + 30
+        while any(_alive(w) for w in replaced) and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert not any(_alive(w) for w in replaced), "workers outlived their supervisor"
     finally:
         _stop(process)
+
+
+def _alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie waiting for its reaper counts as gone)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"

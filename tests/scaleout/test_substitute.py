@@ -123,7 +123,9 @@ def small() -> Store:
     for subject, value in [("a", "1"), ("b", "2"), ("a", "3")]:
         s.add(Quad(NamedNode(f"http://ex/{subject}"), p, Literal(value), g))
     s.add(Quad(NamedNode("http://ex/a"), NamedNode("http://ex/q"), NamedNode("http://ex/b"), g))
-    s.add(Quad(NamedNode("http://ex/b"), NamedNode("http://ex/l"), Literal("燃气", language="zh"), g))
+    s.add(
+        Quad(NamedNode("http://ex/b"), NamedNode("http://ex/l"), Literal("燃气", language="zh"), g)
+    )
     return s
 
 
@@ -159,7 +161,10 @@ SCOPING = [
     ('SELECT ?s ?o WHERE { ?x ?p ?o FILTER(STR(?o) != "{?s}") FILTER(?x=?s) } # {', {"s": A}),
     ("SELECT ?s ?o WHERE { ?s ?p ?o } VALUES ?s { <http://ex/a> <http://ex/b> }", {"s": A}),
     ("SELECT ?n ?s WHERE { ?s ?l ?o FILTER(CONTAINS(STR(?o), STR(?n))) }", {"n": Literal("燃")}),
-    ("SELECT ?n ?s WHERE { ?s ?l ?o FILTER(STR(?o) = STR(?n)) }", {"n": Literal("燃气", language="zh")}),
+    (
+        "SELECT ?n ?s WHERE { ?s ?l ?o FILTER(STR(?o) = STR(?n)) }",
+        {"n": Literal("燃气", language="zh")},
+    ),
     ("SELECT ?n ?s WHERE { ?s ?p ?o FILTER(?o = ?n) }", {"n": Literal('a"b\nc\\')}),
 ]
 
@@ -194,7 +199,7 @@ def test_blank_nodes_and_as_bindings_are_refused() -> None:
 
 
 def test_literals_are_written_in_sparql_syntax() -> None:
-    assert sparql_term(Literal("一\n二\r\"\\")) == '"一\\n二\\r\\"\\\\"'
+    assert sparql_term(Literal('一\n二\r"\\')) == '"一\\n二\\r\\"\\\\"'
     assert sparql_term(Literal("2025-01-01", datatype=NamedNode(XSD + "date"))) == (
         f'"2025-01-01"^^<{XSD}date>'
     )
