@@ -187,7 +187,12 @@ async def _post_params(request: Request) -> _Request:
 
 
 def _endpoint(request: Request) -> str:
-    return str(request.url_for("sparql"))
+    """The endpoint's absolute URL (the base IRI of every query). ``url_for`` walks every
+    route of the app (0.7 ms a call): the path is looked up once per app and kept."""
+    path = getattr(request.app.state, "sparql_path", None)
+    if path is None:
+        path = request.app.state.sparql_path = request.app.url_path_for("sparql")
+    return str(path.make_absolute_url(request.base_url))
 
 
 def _negotiable(request: Request, formats: tuple[str, ...]) -> None:
