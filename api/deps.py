@@ -163,7 +163,7 @@ class Writer:
         def guard(new: ScopedRecord, old: ScopedRecord | None = None) -> None:
             check(new, old)
             if len(self.targets) < 1000:
-                self.targets.append(f"{ID}hazard/{new.id}")
+                self.targets.append(getattr(new, "iri", None) or f"{ID}hazard/{new.id}")
 
         return guard
 

@@ -262,7 +262,8 @@ def authorise_record(
     department may not move a hazard out of another department's sector.
     Raises :class:`WriteForbidden`.
     """
-    _check(principal, action, f"hazard {record.id}", record.sector, record.region, store)
+    what = getattr(record, "label", None) or f"hazard {record.id}"
+    _check(principal, action, what, record.sector, record.region, store)
 
 
 def record_guard(

@@ -25,8 +25,9 @@ Named graphs (see :mod:`safetykg.namespaces`): ``graph/ontology``,
 and ``graph/audit`` (:mod:`safetykg.audit`). A build makes the ontology, plan,
 reference and inferred graphs afresh from the repository; the registry
 (``graph/hazards`` and its index in the default graph) and the audit trail are
-written at run time, so a build copies them over from the current store
-(:data:`CARRIED_GRAPHS`).
+written at run time, so a build carries them over from the current store
+(:data:`CARRIED_GRAPHS`): the embedded build copies them into the new
+generation, a build on a SPARQL server leaves them where they are.
 :func:`query` always evaluates over the union of the named graphs. Note that
 pyoxigraph's union does not remove duplicates: a triple stated in two graphs
 matches twice (``COUNT`` counts it twice), which is why the reasoner never
@@ -112,10 +113,11 @@ GRAPH_AUDIT = GRAPH["audit"]
 """Written by :mod:`safetykg.audit`; kept by every build (see :data:`CARRIED_GRAPHS`)."""
 
 CARRIED_GRAPHS = (GRAPH_HAZARDS, GRAPH_AUDIT)
-"""Named graphs an embedded :func:`build` copies from the current store into the new one:
-they are written at run time (hazards by ``safetykg ingest`` and the API, audit records by
-every write), not made from the repository. The default graph, where the registry keeps
-its index (:mod:`safetykg.registry.index`), goes with ``graph/hazards``."""
+"""Named graphs :func:`build` keeps from the current store: they are written at run time
+(hazards by ``safetykg ingest`` and the API, audit records by every write), not made from
+the repository. The embedded build copies them into the new store; a build on a SPARQL
+server leaves them in place (:func:`_build_remote`). The default graph, where the registry
+keeps its index (:mod:`safetykg.registry.index`), goes with ``graph/hazards``."""
 
 STORE_LINK = "store"
 _GENERATION_PREFIX = "store-"
@@ -335,10 +337,12 @@ def build(
     ``extract`` defaults to :func:`safetykg.extract.plan_turtle`. ``progress``
     defaults to showing a bar only when stderr is a terminal.
 
-    With ``remote`` (a :class:`safetykg.remote.RemoteStore`) steps 2 and 4 run
+    With ``remote`` (a :class:`safetykg.remote.RemoteStore`) steps 2 to 4 run
     on that SPARQL server instead (:func:`_build_remote`) and ``data_dir`` is
-    not touched: the graphs are replaced in place, which readers of the server
-    see happen (there is no symlink to swap on a server).
+    not touched: the graphs the build makes are replaced in place, which
+    readers of the server see happen (there is no symlink to swap on a
+    server), and the registry, its index and the audit trail are carried over
+    by leaving them as they are (``carry_over=False`` drops them).
 
     Raises :class:`SafetyKGError` for a bad ``plans.toml`` or a missing
     ontology, :class:`StoreUnavailable` when there is a current store but it
@@ -379,7 +383,7 @@ def build(
     loads += [(p, _nn(GRAPH_HAZARDS)) for p in sorted(graph_data.glob("hazards/*.ttl"))]
 
     if remote is not None:
-        sizes, inferred = _build_remote(remote, loads, show)
+        sizes, inferred, carried = _build_remote(remote, loads, show, carry_over)
         return BuildReport(
             store_path=store_path(data_dir),
             graphs=sizes,
@@ -387,6 +391,7 @@ def build(
             inferred=inferred,
             seconds=time.monotonic() - started,
             location=remote.url,
+            carried=carried,
         )
 
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -510,22 +515,40 @@ def _rebuilt(graph: str) -> bool:
 
 
 def _build_remote(
-    store: RemoteStore, loads: list[tuple[Path, NamedNode]], show: bool
-) -> tuple[dict[str, int], int]:
-    """Steps 2–3 of :func:`build` on a SPARQL server.
+    store: RemoteStore, loads: list[tuple[Path, NamedNode]], show: bool, carry_over: bool
+) -> tuple[dict[str, int], int, list[str]]:
+    """Steps 2–4 of :func:`build` on a SPARQL server; return the graph sizes, the number
+    of inferred triples and the graphs carried over (as :attr:`BuildReport.carried`).
 
-    Every graph of ours is dropped first except ``graph/audit`` (the audit
-    trail outlives builds), so the server ends up holding what a fresh
-    embedded build holds; then each file is bulk-loaded into its graph and
-    ``graph/inferred`` is materialised (:func:`safetykg.remote.materialise`).
+    A server has no second store to build into, so the carry-over is done by
+    leaving alone what the embedded build would copy: :data:`CARRIED_GRAPHS`
+    and the default graph (the registry's index; kept in ``<graphs>default``
+    where the server's default graph is not ours, see :mod:`safetykg.remote`).
+    Every other graph of ours is dropped (one not made by a build is logged,
+    as the embedded build does), then each file is bulk-loaded into its graph
+    and ``graph/inferred`` is materialised (:func:`safetykg.remote.materialise`)
+    over all of them, the carried hazards included. ``carry_over=False`` drops
+    the carried graphs and clears the default graph too, so the server ends up
+    holding what a fresh embedded build holds.
     """
     from safetykg.remote import materialise as materialise_remote
 
-    keep = {str(GRAPH_AUDIT)}
-    drops = [f"DROP SILENT GRAPH {g}" for g in store.named_graphs() if g.value not in keep]
+    existing = list(store.named_graphs())
+    keep = {str(g) for g in CARRIED_GRAPHS} if carry_over else set()
+    drops: list[str] = []
+    for graph in existing:
+        if graph.value in keep:
+            continue
+        if carry_over and not _rebuilt(graph.value):
+            log.warning("build: graph <%s> is not carried over to the new store", graph.value)
+        drops.append(f"DROP SILENT GRAPH {graph}")
     if drops:
         store.update(" ;\n".join(drops))
-    store.clear_graph(DefaultGraph())  # the registry keeps record digests there
+    if not carry_over:
+        store.clear_graph(DefaultGraph())  # the registry keeps record digests there
+    carried: list[str] = []
+    if carry_over and existing:  # there was a store to carry from, as embedded
+        carried = [g.value for g in existing if g.value in keep] + [""]
     for path, graph in tqdm(loads, desc="load", unit="file", disable=not show):
         try:
             store.bulk_load(path=str(path), format=RdfFormat.TURTLE, to_graph=graph)
@@ -534,7 +557,7 @@ def _build_remote(
     for graph in {g for _, g in loads}:
         store.add_graph(graph)
     inferred = materialise_remote(store)
-    return graph_sizes(store), inferred
+    return graph_sizes(store), inferred, carried
 
 
 @contextlib.contextmanager

@@ -96,7 +96,7 @@ from typing import Any
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Store, parse
 from tqdm import tqdm
 
-from safetykg.errors import ValidationFailed
+from safetykg.errors import ValidationFailed, WriteForbidden
 from safetykg.namespaces import GRAPH_HAZARDS, ID, RDF, RDFS, SK, SKOS
 from safetykg.registry import stored
 from safetykg.registry.lifecycle import LifecycleError, Problem, check_record, import_changes
@@ -195,6 +195,34 @@ it refuses one by raising :class:`~safetykg.errors.WriteForbidden`."""
 
 def _allow(record: HazardRecord) -> None:
     """The check of an import with no ``authorise``: every record may be written."""
+
+
+@dataclass(frozen=True)
+class EnterpriseScope:
+    """An enterprise as the scope check sees it: one of its sectors, in its region."""
+
+    id: str
+    sector: str
+    region: str
+    iri: str
+
+    @property
+    def label(self) -> str:
+        return f"enterprise {self.id}"
+
+
+def _check_enterprise(check: Authorise, record: EnterpriseRecord) -> None:
+    """An enterprise is in a token's scope when one of its sectors, in its region, is: a
+    department registers the enterprises of the sectors it leads, a region those inside it."""
+    refused: WriteForbidden | None = None
+    for sector in record.sectors:
+        try:
+            check(EnterpriseScope(record.code, sector, record.region, record.iri))  # type: ignore[arg-type]
+            return
+        except WriteForbidden as exc:
+            refused = refused or exc
+    if refused is not None:
+        raise refused
 
 
 @dataclass
@@ -1412,6 +1440,9 @@ def ingest(
             if old is not None and digest == item.record.digest():
                 report.enterprises_unchanged += 1
                 continue
+            _check_enterprise(check, item.record)
+            if old is not None:
+                _check_enterprise(check, old)  # nor take one over from outside the scope
             batch.enterprise(old, item.record, digest)
             if old is None:
                 report.enterprises_added += 1

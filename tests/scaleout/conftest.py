@@ -76,7 +76,9 @@ def build_into(server: Server, project_root: Path, tmp: Path) -> BuildReport:
     target = connect(server_settings(server), read_only=False)
     assert isinstance(target, RemoteStore)
     try:
-        return build(tmp, project_root, reextract=False, progress=False, remote=target)
+        return build(
+            tmp, project_root, reextract=False, progress=False, remote=target, carry_over=False
+        )
     finally:
         target.close()
 

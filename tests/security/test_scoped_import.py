@@ -17,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pyoxigraph import Store
 
-from safetykg.registry.stored import load_hazards
+from safetykg.registry.stored import load_enterprises, load_hazards
 from tests.security.conftest import make_app
 from tests.security.fixtures import (
     auth,
@@ -118,3 +118,34 @@ def test_a_department_cannot_take_over_a_hazard_by_moving_it(
     assert data_quads(store) == before
     stored = load_hazards(store, ["H-SEC-RAIL"])["H-SEC-RAIL"]
     assert stored.sector.endswith("/railway-line")
+
+
+def _enterprise_only(enterprise: str, **cells: str) -> dict[str, str]:
+    """A row with no hazard: it only registers or updates its enterprise."""
+    row = hazard_row("", enterprise, **cells)
+    return {k: (v if k in {"credit_code", "enterprise_name", "enterprise_sectors",
+                           "enterprise_region"} else "") for k, v in row.items()}  # fmt: skip
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_enterprise_rows_are_scoped_too(
+    scoped: tuple[TestClient, Store, dict[str, str]], fmt: str
+) -> None:
+    """The gas office may update a gas enterprise, not the railway logistics company, nor
+    move that company into its own sector; Qiaocheng may not touch an enterprise of Guoyang."""
+    client, store, secrets = scoped
+    before = data_quads(store)
+    for who, row in [
+        ("gas-office", _enterprise_only("rail", enterprise_sectors="railway-line|urban-gas")),
+        ("gas-office", _enterprise_only("rail", enterprise_sectors="urban-gas")),
+        ("qiaocheng", _enterprise_only("rail", enterprise_sectors="railway-line|urban-gas")),
+    ]:
+        response = _import(client, secrets[who], [row], fmt)
+        assert response.status_code == 403, (who, response.text)
+        assert "enterprise" in response.json()["detail"], response.text
+        assert data_quads(store) == before
+    mine = _enterprise_only("gas", enterprise_sectors="urban-gas|fireworks")
+    allowed = _import(client, secrets["gas-office"], [mine], fmt)
+    assert allowed.status_code in (200, 201), allowed.text
+    stored = load_enterprises(store, [mine["credit_code"]])[mine["credit_code"]]
+    assert [s.rsplit("/", 1)[-1] for s in stored.sectors] == ["urban-gas", "fireworks"]
