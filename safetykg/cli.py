@@ -672,8 +672,6 @@ if TYPE_CHECKING:
 def _print_backup(verb: str, report: BackupReport) -> None:
     for graph, size in report.graphs.items():
         typer.echo(f"{size:>9}  {graph}")
-    for graph in report.carried:
-        typer.echo(f"carried over from the previous store: {graph or '(default graph)'}")
     typer.echo(f"{verb} {report.quads} quads ({report.path}) in {report.seconds:.1f} s")
     if report.published:
         typer.echo(
