@@ -1784,8 +1784,12 @@ class HazardDetail(HazardItem):
     history: list[StatusChange] = []
 
 
-def _snap_ref(snapshot: Snapshot, iri: str, lang: Language, label: str | None = None) -> Ref:
-    labels = snapshot.labels.get(iri) or Labels(zh=label)
+def _snap_ref(
+    snapshot: Snapshot, iri: str, lang: Language, zh: str | None = None, en: str | None = None
+) -> Ref:
+    """A reference to ``iri`` with the snapshot's labels, or ``zh``/``en`` for what the
+    snapshot does not hold (enterprises: they are registry data, not plan data)."""
+    labels = snapshot.labels.get(iri) or Labels(zh=zh, en=en)
     kind, key = split_iri(iri) if iri.startswith(_ID) else ("term", local_name_of(iri))
     return Ref(
         iri=iri,
@@ -1816,7 +1820,9 @@ def _overdue_item(item: Any, snapshot: Snapshot, lang: Language) -> HazardItem:
         label_zh=labels.zh,
         label_en=labels.en,
         major=item.major,
-        enterprise=_snap_ref(snapshot, item.enterprise, lang, item.enterprise_zh),
+        enterprise=_snap_ref(
+            snapshot, item.enterprise, lang, item.enterprise_zh, item.enterprise_en
+        ),
         sector=_snap_ref(snapshot, item.sector, lang),
         region=_snap_ref(snapshot, item.region, lang),
         deadline=item.deadline,
@@ -1844,7 +1850,7 @@ _HAZARD_SORTS = {
 
 _Q_HAZARDS = """
 SELECT ?hazard ?major ?deadline ?status ?closedOn ?discovered ?enterprise ?enterpriseZh
-       ?sector ?region ?listedBy ?listedOn WHERE {
+       ?enterpriseEn ?sector ?region ?listedBy ?listedOn WHERE {
   %(values)s
   ?hazard a sk:Hazard ; sk:rectificationDeadline ?deadline ; sk:status ?status ;
           sk:inSector ?sector ; sk:inRegion ?region ; sk:atEnterprise ?enterprise .
@@ -1854,6 +1860,7 @@ SELECT ?hazard ?major ?deadline ?status ?closedOn ?discovered ?enterprise ?enter
   OPTIONAL { ?hazard sk:listedBy ?listedBy }
   OPTIONAL { ?hazard sk:listedOn ?listedOn }
   OPTIONAL { ?enterprise rdfs:label ?enterpriseZh FILTER(langMatches(lang(?enterpriseZh), "zh")) }
+  OPTIONAL { ?enterprise rdfs:label ?enterpriseEn FILTER(langMatches(lang(?enterpriseEn), "en")) }
   BIND(EXISTS { ?hazard a sk:MajorHazard } AS ?major)
   BIND(?deadline < ?asOf && NOT EXISTS { ?hazard sk:closedOn ?c FILTER(?c <= ?asOf) }
        AS ?isOverdue)
@@ -1998,7 +2005,13 @@ def list_hazards(
                 label_zh=labels.zh,
                 label_en=labels.en,
                 major=is_major,
-                enterprise=_snap_ref(snapshot, r["enterprise"].value, lang, _v(r, "enterpriseZh")),
+                enterprise=_snap_ref(
+                    snapshot,
+                    r["enterprise"].value,
+                    lang,
+                    _v(r, "enterpriseZh"),
+                    _v(r, "enterpriseEn"),
+                ),
                 sector=_snap_ref(snapshot, r["sector"].value, lang),
                 region=_snap_ref(snapshot, r["region"].value, lang),
                 discovered_on=_date(r, "discovered"),

@@ -230,6 +230,7 @@ class OverdueItem:
     closed_on: dt.date | None
     enterprise: str
     enterprise_zh: str | None
+    enterprise_en: str | None
     sector: str
     region: str
     escalation_due: Measure | None
@@ -356,8 +357,9 @@ def _summaries(
         if p == _RDF_TYPE:
             f["types"].add(o.value)
         elif p == _RDFS_LABEL:
-            if getattr(o, "language", None) == "zh":
-                f["enterprise_zh"] = o.value
+            language = getattr(o, "language", None)
+            if language in ("zh", "en"):
+                f[f"enterprise_{language}"] = o.value
         elif p in _LADDER_ORDER:
             if dt.date.fromisoformat(o.value) <= day:
                 f["taken"] = max(f["taken"], _LADDER_ORDER[p])
@@ -384,6 +386,7 @@ def _summaries(
             closed_on=dt.date.fromisoformat(f["closedOn"]) if "closedOn" in f else None,
             enterprise=f.get("atEnterprise", ""),
             enterprise_zh=f.get("enterprise_zh"),
+            enterprise_en=f.get("enterprise_en"),
             sector=f.get("inSector", ""),
             region=f.get("inRegion", ""),
             escalation_due=step_due(days),

@@ -30,6 +30,7 @@ GAS_WORKS = {
     "major": "是",
     "credit_code": CODE,
     "enterprise_name": "谯城测试燃气有限公司",
+    "enterprise_name_en": "Qiaocheng Test Gas Co., Ltd.",
     "enterprise_sectors": "城镇燃气",
     "enterprise_region": "谯城区",
     "discovered_on": "2025-03-01",
@@ -125,6 +126,22 @@ def test_overdue_of_a_department_most_overdue_first(reader: TestClient) -> None:
     ).json()
     assert ids(everyone) == ["H-2025-9011", "H-2025-9001", "H-2025-9012"]
     assert [i["days_overdue"] for i in everyone["items"]] == [140, 61, 29]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"department": "城管局", "overdue": "true"},  # answered from the registry's index
+        {"sector": "燃气"},  # answered by a SPARQL query
+    ],
+)
+def test_enterprises_in_lists_have_both_names(reader: TestClient, params: dict) -> None:
+    page = reader.get("/api/hazards", params={"as_of": AS_OF, "lang": "en", **params}).json()
+    gas = [i["enterprise"] for i in page["items"] if i["enterprise"]["id"] == CODE]
+    assert gas, page
+    for enterprise in gas:
+        assert enterprise["label_zh"] == "谯城测试燃气有限公司"
+        assert enterprise["label_en"] == enterprise["label"] == "Qiaocheng Test Gas Co., Ltd."
 
 
 @pytest.mark.parametrize(
