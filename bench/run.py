@@ -77,8 +77,9 @@ class Config:
 def preset(name: str) -> Config:
     """``full`` (the default), ``quick`` (bench-quick) or ``tiny`` (the harness test)."""
     if name == "quick":
-        return Config(sizes=["5k"], partial=[], ingest_reps=1, query_reps=5, probe_limit_s=20,
-                      floor_budget_s=3, rdflib_limit_s=5, rdflib_reps=1, http_levels=[1, 32],
+        # 2k hazards and short budgets: every stage and comparison once, in under two minutes
+        return Config(sizes=["2k"], partial=[], ingest_reps=1, query_reps=5, probe_limit_s=20,
+                      floor_budget_s=2, rdflib_limit_s=3, rdflib_reps=1, http_levels=[1, 32],
                       http_duration_s=2,
                       http_routes=list(PARTIAL_ROUTES), peer_server=False, export_limit=2,
                       suffix="-quick")
