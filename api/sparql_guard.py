@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
 from safetykg.errors import QueryError
+from safetykg.substitute import tokenize
 
 __all__ = [
     "MAX_NESTING",
@@ -81,40 +82,7 @@ class QueryShape:
 
 # --------------------------------------------------------------------------- lexer
 
-_HEX = "[0-9A-Fa-f]"
-_UCHAR = rf"\\u{_HEX}{{4}}|\\U{_HEX}{{8}}"
-# PN_CHARS minus the ASCII letters and digits that \w already has; '\w' is wider
-# than the grammar, which only matters for text that does not parse anyway.
-_PN_EXTRA = r"\-\u00B7\u0300-\u036F\u203F\u2040"
-_PN_CHARS = rf"[\w{_PN_EXTRA}]"
-_PLX = rf"%{_HEX}{{2}}|\\[_~.\-!$&'()*+,;=/?#@%]"
-_PN_PREFIX = rf"[^\W\d_](?:[\w.{_PN_EXTRA}]*{_PN_CHARS})?"
-_PN_LOCAL = (
-    rf"(?:[\w:]|{_PLX})"
-    rf"(?:(?:[\w.:{_PN_EXTRA}]|{_PLX})*(?:[\w:{_PN_EXTRA}]|{_PLX}))?"
-)
-
-_TOKEN = re.compile(
-    "|".join(
-        [
-            r"(?P<ws>\s+)",
-            r"(?P<comment>#[^\r\n]*)",
-            rf"(?P<iri><(?:[^<>\"{{}}|^`\\\x00-\x20]|{_UCHAR})*>)",
-            r"(?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''"
-            r'|"""(?:[^"\\]|\\.|"(?!""))*"""'
-            r"|'(?:[^'\\\r\n]|\\.)*'"
-            r'|"(?:[^"\\\r\n]|\\.)*")',
-            r"(?P<var>[?$][\w\u00B7\u0300-\u036F\u203F\u2040]+)",
-            rf"(?P<bnode>_:[\w](?:[\w.{_PN_EXTRA}]*{_PN_CHARS})?)",
-            r"(?P<langtag>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)",
-            rf"(?P<pname>(?:{_PN_PREFIX})?:(?:{_PN_LOCAL})?)",
-            r"(?P<word>[A-Za-z_]\w*)",
-            r"(?P<other>[\s\S])",
-        ]
-    )
-)
-
-_SKIPPED = {"ws", "comment"}
+# The lexer is safetykg.substitute's (the same token kinds); this module only reads tokens.
 
 
 def tokens(text: str) -> Iterator[tuple[str, str]]:
@@ -128,13 +96,11 @@ def tokens(text: str) -> Iterator[tuple[str, str]]:
     [('word', 'SELECT'), ('other', '*'), ('other', '{'), ('var', '?s'), ('var', '?p'),
      ('string', '"SERVICE"'), ('other', '}')]
     """
-    for match in _TOKEN.finditer(text):
-        kind = match.lastgroup or "other"
-        if kind not in _SKIPPED:
-            yield kind, match.group()
+    for token in tokenize(text):
+        yield token.kind, token.text
 
 
-_UCHAR_RE = re.compile(_UCHAR)
+_UCHAR_RE = re.compile(r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}")
 
 
 def _iri_text(token: str) -> str:

@@ -800,13 +800,22 @@ def list_actions(
     return sorted(items, key=lambda a: (a.plan.iri if a.plan else "", a.number))
 
 
+_Item = TypeVar("_Item", ActionItem, PhaseItem, GoalItem)
+
+
+def _one(items: list[_Item], iri: NamedNode, kind: str) -> _Item:
+    """The item of a list with this IRI. Raises :class:`NotFound`."""
+    for item in items:
+        if item.iri == iri.value:
+            return item
+    raise NotFound(f"No {kind} {iri.value} in the store.")
+
+
 def action_detail(store: Store, action: NamedNode, lang: Language) -> ActionDetail:
     """One action with its tasks. Raises :class:`NotFound`."""
-    found = [a for a in list_actions(store, lang) if a.iri == action.value]
-    if not found:
-        raise NotFound(f"No action {action.value} in the store.")
+    found = _one(list_actions(store, lang), action, "action")
     tasks = list_tasks(store, lang, action=action)
-    return ActionDetail(**found[0].model_dump(), task_list=tasks)
+    return ActionDetail(**found.model_dump(), task_list=tasks)
 
 
 # --------------------------------------------------------------------------- tasks
@@ -1153,10 +1162,7 @@ def list_phases(
 
 def phase_detail(store: Store, phase: NamedNode, lang: Language) -> PhaseItem:
     """One phase. Raises :class:`NotFound`."""
-    found = [p for p in list_phases(store, lang) if p.iri == phase.value]
-    if not found:
-        raise NotFound(f"No phase {phase.value} in the store.")
-    return found[0]
+    return _one(list_phases(store, lang), phase, "phase")
 
 
 _Q_GOALS = f"""
@@ -1188,10 +1194,7 @@ def list_goals(store: Store, lang: Language, *, plan: NamedNode | None = None) -
 
 def goal_detail(store: Store, goal: NamedNode, lang: Language) -> GoalItem:
     """One goal. Raises :class:`NotFound`."""
-    found = [g for g in list_goals(store, lang) if g.iri == goal.value]
-    if not found:
-        raise NotFound(f"No goal {goal.value} in the store.")
-    return found[0]
+    return _one(list_goals(store, lang), goal, "goal")
 
 
 # --------------------------------------------------------------------------- responsibility
