@@ -236,15 +236,6 @@ async def _json_actor(request: Request) -> str | None:
     return actor if isinstance(actor, str) and actor.strip() else None
 
 
-def _resolve_actor(store: Store, text: str) -> str | None:
-    from safetykg.registry.reference import Reference
-
-    try:
-        return Reference.load(store).resolve("department", text)
-    except (KeyError, LookupError):
-        return None  # the route answers with its own message
-
-
 async def _writer(request: Request, settings: Settings, store: Store, records: bool) -> Writer:
     principal = _principal(request, settings, await get_tokens(request, settings))
     writer = Writer(principal, store, action=str(_action(request)))
@@ -271,7 +262,14 @@ async def _writer(request: Request, settings: Settings, store: Store, records: b
         )
     actor = await _json_actor(request)
     if actor is not None:
-        iri = await run_in_threadpool(_resolve_actor, store, actor)
+        from api.indexes import get_lookup  # api.indexes depends on this module
+
+        index = await get_lookup(request, store)
+        reference = await run_in_threadpool(lambda: index.snapshot.reference)  # read once
+        try:
+            iri = reference.resolve("department", actor)
+        except LookupError:  # KeyError too: the route answers with its own message
+            iri = None
         if iri is not None:
             await run_in_threadpool(writer.acting_as, iri)
     return writer

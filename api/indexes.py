@@ -5,9 +5,10 @@ The plan's responsibility facts and the alias index
 :class:`safetykg.resources.Snapshot`) are read from the store once, on the
 first request that needs them (a few hundred milliseconds), and kept on
 ``app.state`` for every request after; ``/api/lookup`` and the department
-view then answer from memory. They are rebuilt when the app is given another
-store, and :func:`refresh` drops them (the write routes call it, so that a
-write that touched labels or leads is seen at once).
+view then answer from memory, and the write routes validate against its
+:attr:`~safetykg.resources.Snapshot.reference`. They are rebuilt when the app
+is given another store (a rebuild); hazard and enterprise writes do not change
+what they hold.
 
 Tests swap the index like any dependency:
 ``app.dependency_overrides[get_lookup] = lambda: index``.
@@ -18,7 +19,7 @@ from __future__ import annotations
 import threading
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, Request
 from pyoxigraph import Store
 from starlette.concurrency import run_in_threadpool
 
@@ -26,7 +27,7 @@ from api.deps import StoreDep
 from safetykg.lookup import LookupIndex
 from safetykg.resources import Snapshot
 
-__all__ = ["LookupDep", "SnapshotDep", "get_lookup", "get_snapshot", "refresh"]
+__all__ = ["LookupDep", "SnapshotDep", "get_lookup", "get_snapshot"]
 
 _building = threading.Lock()
 
@@ -60,10 +61,3 @@ async def get_snapshot(index: LookupDep) -> Snapshot:
 
 
 SnapshotDep = Annotated[Snapshot, Depends(get_snapshot)]
-
-
-def refresh(app: FastAPI) -> None:
-    """Forget the index; the next request that needs it reads the store again."""
-    with _building:
-        app.state.lookup_index = None
-        app.state.lookup_store_id = None

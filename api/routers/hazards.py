@@ -227,13 +227,23 @@ def hazard_detail(
     summary="Add or update one hazard (authenticated)",
     responses=problems(400, 403, 422),
 )
-def create_hazard(record: HazardIn, store: StoreDep, writer: ScopedWriterDep) -> ImportReport:
+def create_hazard(
+    record: HazardIn, store: StoreDep, index: LookupDep, writer: ScopedWriterDep
+) -> ImportReport:
     """Validated like one row of an import and written all or nothing; the same
     record again changes nothing (upsert by ``hazard_id``). A department or region
     token may write a hazard within its scope (sectors it leads, its regions)."""
     # ASCII JSON: a lone surrogate travels as an escape, and the import names its field
     data = json.dumps([record.model_dump(exclude_none=True)], ensure_ascii=True)
-    return _report(ingest_text(store, data.encode("ascii"), "json", authorise=writer.guard()))
+    return _report(
+        ingest_text(
+            store,
+            data.encode("ascii"),
+            "json",
+            authorise=writer.guard(),
+            reference=index.snapshot.reference,
+        )
+    )
 
 
 @router.post(
@@ -244,6 +254,7 @@ def create_hazard(record: HazardIn, store: StoreDep, writer: ScopedWriterDep) ->
 def import_hazards(
     file: Annotated[UploadFile, File(description="A CSV (UTF-8 or GB18030), JSON or Turtle file.")],
     store: StoreDep,
+    index: LookupDep,
     writer: ScopedWriterDep,
     format: Annotated[
         Literal["csv", "json", "ttl"] | None,
@@ -275,6 +286,7 @@ def import_hazards(
             format=chosen,
             max_bytes=MAX_UPLOAD_BYTES,
             authorise=writer.guard(),
+            reference=index.snapshot.reference,
         )
     return _report(report)
 
@@ -298,6 +310,12 @@ def transition_hazard(
     needs a reason. Every change is recorded (time, actor, reason)."""
     actor = index.resolve(change.actor, "department", parameter="actor")
     recorded = transition(
-        store, hazard_id, change.to, actor=actor, at=change.at, reason=change.reason
+        store,
+        hazard_id,
+        change.to,
+        actor=actor,
+        at=change.at,
+        reason=change.reason,
+        reference=index.snapshot.reference,
     )
     return R.status_change(recorded, index.snapshot, lang)

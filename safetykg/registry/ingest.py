@@ -1430,7 +1430,16 @@ def ingest(
     ids = list(v.hazard_rows)
     stored_digests = _existing_digests(store, [hazard_iri(i) for i in ids])
     enterprise_digests = stored.digests(store, [enterprise_iri(c) for c in v.defined])
-    batch = Batch(ref, spool=count >= spool_rows)
+    spool = count >= spool_rows
+    # A large batch of new records only (the usual first import) is loaded while it is read:
+    # nothing it writes exists yet, so a refusal can take it all out again.
+    adds_only = (
+        spool
+        and isinstance(store, Store)
+        and not stored_digests
+        and not any(code in v.stored_enterprises for code in v.defined)
+    )
+    batch = Batch(ref, spool=spool, loader=store if adds_only else None)
     updates: dict[str, HazardRecord] = {}
     check = authorise or _allow
     try:

@@ -12,6 +12,14 @@ remove and counter deltas for the index. :func:`commit` applies it
   bad input, which never gets this far) can leave part of a batch written;
   importing the same file again completes it.
 
+  When a large batch only *adds* records (none of its hazards or enterprises
+  is stored yet) it may be given the store as ``loader``: each spool file is
+  then bulk-loaded in a background thread as soon as it is full, while the
+  import goes on building the next one (the loader releases the GIL, so
+  Python and RocksDB each keep a core busy). Bad input found later still
+  leaves the store as it was: every quad such a batch loads is new, so
+  :meth:`Batch.discard` removes exactly what was loaded early.
+
 The update text is built from N-Quads lines whose terms were serialised by
 :mod:`~safetykg.registry.records` (checked ids, ISO dates, pyoxigraph-escaped
 literals); nothing from a client is pasted into it.
@@ -27,11 +35,12 @@ import tempfile
 import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from pyoxigraph import DefaultGraph, NamedNode, RdfFormat, Store
+from pyoxigraph import DefaultGraph, NamedNode, RdfFormat, Store, parse
 
 from safetykg.errors import StoreUnavailable
 from safetykg.registry import index as ix
@@ -68,6 +77,8 @@ class Batch:
     spool: bool = False
     spool_dir: Path | None = None
     chunk_lines: int = field(default_factory=lambda: SPOOL_CHUNK_LINES)
+    loader: Store | None = None
+    """Load full spool files into this store while the batch is built (additions only)."""
     add: list[str] = field(default_factory=list)
     remove: list[str] = field(default_factory=list)
     counts: Counter[ix.CountKey] = field(default_factory=Counter)
@@ -75,14 +86,24 @@ class Batch:
     _file: IO[str] | None = None
     _paths: list[Path] = field(default_factory=list)
     _in_file: int = 0
+    _loading: list[tuple[Path, Future[None]]] = field(default_factory=list)
+    _thread: ThreadPoolExecutor | None = None
+    _index_was_empty: bool | None = None
+    _committed: bool = False
 
     def __post_init__(self) -> None:
         if self.spool:
+            if self.loader is not None:
+                self._index_was_empty = _index_empty(self.loader)
+                self._thread = ThreadPoolExecutor(1, thread_name_prefix="safetykg-bulk-load")
             self._rotate()
 
     def _rotate(self) -> None:
         if self._file is not None:
             self._file.close()
+            if self._thread is not None:  # full: load it while the next one is written
+                path = self._paths.pop()
+                self._loading.append((path, self._thread.submit(_load, self.loader, path)))
         fd, name = tempfile.mkstemp(suffix=".nq", prefix="safetykg-ingest-", dir=self.spool_dir)
         self._paths.append(Path(name))
         self._file = os.fdopen(fd, "w", encoding="utf-8", buffering=1 << 20)
@@ -158,18 +179,38 @@ class Batch:
         lines.append(ix.Entries([], [], new.digest()).digest_line(new.iri))
         self.extend(lines)
 
+    def wait_for_loads(self) -> None:
+        """Block until the files handed to the loader are in the store (re-raising its error)."""
+        for _, future in self._loading:
+            future.result()
+
     def discard(self) -> None:
-        """Throw the spool files away (written, or the batch was refused)."""
+        """Throw the spool files away (written, or the batch was refused). A refused batch's
+        early loads are taken out of the store again."""
         if self._file is not None:
             self._file.close()
             self._file = None
-        for path in self._paths:
+        if self._thread is not None:
+            self._thread.shutdown(wait=True)
+            self._thread = None
+        if not self._committed and self.loader is not None:
+            for path, future in self._loading:
+                if future.exception() is None:
+                    for quad in parse(path=str(path), format=RdfFormat.N_QUADS):
+                        self.loader.remove(quad)
+            self.loader.flush()
+        for path in self._paths + [p for p, _ in self._loading]:
             path.unlink(missing_ok=True)
         self._paths = []
+        self._loading = []
 
     @property
     def empty(self) -> bool:
         return not (self.added_lines or self.remove or any(self.counts.values()))
+
+
+def _load(store: Store, path: Path) -> None:
+    store.bulk_load(path=str(path), format=RdfFormat.N_QUADS)
 
 
 def _index_empty(store: Store) -> bool:
@@ -191,13 +232,16 @@ def _read_counts(store: Store, keys: Sequence[ix.CountKey]) -> dict[ix.CountKey,
 
 
 def _count_changes(
-    store: Store, counts: Counter[ix.CountKey]
+    store: Store, counts: Counter[ix.CountKey], index_empty: bool | None = None
 ) -> tuple[list[str], list[str], list[str]]:
-    """Counter lines: (to add where nothing was stored, to remove, to add replacing)."""
+    """Counter lines: (to add where nothing was stored, to remove, to add replacing).
+    ``index_empty``: whether the index was empty before this batch, if known."""
     deltas = {k: v for k, v in counts.items() if v}
     if not deltas:
         return [], [], []
-    stored = {} if _index_empty(store) else _read_counts(store, list(deltas))
+    if index_empty is None:
+        index_empty = _index_empty(store)
+    stored = {} if index_empty else _read_counts(store, list(deltas))
     fresh, remove, replace = [], [], []
     for key, delta in deltas.items():
         old = stored.get(key, 0)
@@ -248,7 +292,10 @@ def commit(store: Store, batch: Batch) -> WriteStats:
     """Write ``batch`` (see the module docstring for when it is one transaction)."""
     with LOCK:
         try:
-            fresh, count_remove, count_replace = _count_changes(store, batch.counts)
+            batch.wait_for_loads()
+            fresh, count_remove, count_replace = _count_changes(
+                store, batch.counts, batch._index_was_empty
+            )
             batch.counts.clear()  # the counters are lines now; free them before loading
             remove = list(dict.fromkeys(batch.remove))
             if batch._file is not None:
@@ -267,6 +314,7 @@ def commit(store: Store, batch: Batch) -> WriteStats:
                 if count_remove or count_replace:
                     store.update(_update_text(count_remove, count_replace))
                 store.flush()
+                batch._committed = True
                 return WriteStats(added=added, removed=len(remove) + len(count_remove), mode="bulk")
             add = list(dict.fromkeys(batch.add + fresh + count_replace))
             remove += count_remove

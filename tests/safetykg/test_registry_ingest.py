@@ -716,6 +716,56 @@ def test_a_large_batch_goes_through_the_bulk_loader(
     assert again.hazards_unchanged == 40 and again.mode == "none"
 
 
+def _count_early_loads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Spool files loaded while the batch was still being read."""
+    from safetykg.registry import writer
+
+    loaded: list[str] = []
+    load = writer._load
+
+    def spy(store: Store, path: Path) -> None:
+        loaded.append(str(path))
+        load(store, path)
+
+    monkeypatch.setattr(writer, "_load", spy)
+    monkeypatch.setattr(writer, "SPOOL_CHUNK_LINES", 100)
+    return loaded
+
+
+def test_a_bad_row_after_early_loads_leaves_the_store_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    early = _count_early_loads(monkeypatch)
+    store = registry_store()
+    rows = [enterprise_row(CHEM)] + [
+        hazard_row(f"H-2025-{i:04d}", CHEM, full=False) for i in range(1, 41)
+    ]
+    rows[-1]["rectification_deadline"] = "2025-02-30"  # found only when the last row is read
+    before = snapshot(store)
+    with pytest.raises(ValidationFailed) as caught:
+        run(store, write_csv(tmp_path / "late.csv", rows), spool_rows=10)
+    assert [(r["row"], r["column"]) for r in caught.value.results] == [
+        (42, "rectification_deadline")
+    ]
+    assert len(early) >= 3  # the first rows' spool files were in the store by then
+    assert snapshot(store) == before
+    assert all(not Path(p).exists() for p in early)
+
+
+def test_a_batch_that_changes_stored_records_is_not_loaded_early(
+    loaded: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    early = _count_early_loads(monkeypatch)
+    rows = [hazard_row(f"H-2025-{i:04d}", full=False) for i in range(1000, 1040)]
+    rows.append(hazard_row("H-2025-0002", description="已存在的隐患，描述改了"))
+    report = run(loaded, write_csv(tmp_path / "mixed.csv", rows), spool_rows=10)
+    assert (report.mode, report.hazards_added, report.hazards_updated) == ("bulk", 40, 1)
+    assert early == []
+    assert values(loaded, f"{ID}hazard/H-2025-0002", SK + "description") == {
+        "已存在的隐患，描述改了"
+    }
+
+
 def test_shacl_results_are_reported_against_rows(loaded: Store, tmp_path: Path) -> None:
     shapes = tmp_path / "strict.ttl"
     shapes.write_text(
