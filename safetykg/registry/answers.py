@@ -7,7 +7,7 @@ named queries from ``queries/`` (:mod:`safetykg.queries`):
   ``hazard-responsibility``;
 * :func:`overdue` — the overdue hazards of a department, sector or region as
   of a day, most overdue first, a page at a time, with the total and the
-  escalation step due: ``index-counts``, ``overdue-index-page``,
+  escalation step due: ``index-counts``, ``overdue-index-cutoff``, ``overdue-index-page``,
   ``hazard-fields`` (the definition: ``overdue-hazards``);
 * :func:`department_hazard_counts` — open, overdue and escalation-due counts
   as of a day: ``index-counts``;
@@ -293,6 +293,10 @@ def _counts(
     return out
 
 
+_NO_CUTOFF = "9999-12-31"
+"""``?through`` when the members end before the page does: every row is on the page."""
+
+
 def overdue(
     store: Store,
     scope: str | NamedNode,
@@ -332,9 +336,27 @@ def overdue(
             years.append(year)
         seen += n
     members = [m for s in scopes for m in ix.members_for(s, day, years)]
+    # Ordering every member by (deadline, hazard IRI) costs ~20 µs a row (the IRIs are read as
+    # text): 27 ms for the 1,303 members of the largest department's first year at 1M hazards.
+    # Ordering by deadline alone is cheap, so find the deadline of the page's last row first
+    # and order only the rows up to it (ties included, so the page is the same).
+    last = list(
+        lib.run(
+            store,
+            "overdue-index-cutoff",
+            {"member": members},
+            limit=1,
+            offset=offset - before + limit - 1,
+        )
+    )
+    through = last[0]["deadline"].value if last else _NO_CUTOFF
     rows = list(
         lib.run(
-            store, "overdue-index-page", {"member": members}, limit=limit, offset=offset - before
+            store,
+            "overdue-index-page",
+            {"member": members, "through": through},
+            limit=limit,
+            offset=offset - before,
         )
     )
     hazards = [r["hazard"].value for r in rows]

@@ -92,6 +92,36 @@ def test_overdue_pages_equal_the_definition(registry: Store, scope: str) -> None
             assert part.total == len(expected)
 
 
+def test_the_cutoff_of_a_page_is_the_deadline_of_its_last_row(registry: Store) -> None:
+    """``overdue-index-cutoff``: the Nth deadline among a scope's members (by the definition)."""
+    from safetykg.registry import index as ix
+
+    day = TODAY
+
+    def rows_of(scope: str) -> list:
+        return list(
+            default_library().run(registry, "overdue-hazards", {"scope": scope, "asOf": day})
+        )
+
+    scope = max(SCOPES[:6], key=lambda s: len(rows_of(s)))  # departments and sectors: one scope
+    rows = rows_of(scope)
+    deadlines = sorted(dt.date.fromisoformat(r["deadline"].value) for r in rows)
+    assert len(deadlines) >= 3
+    years = sorted({str(d.year) for d in deadlines})
+    members = ix.members_for(ix.scope_path(scope), day, years)
+    for n in (1, 2, len(deadlines)):
+        got = list(
+            default_library().run(
+                registry, "overdue-index-cutoff", {"member": members}, limit=1, offset=n - 1
+            )
+        )
+        assert dt.date.fromisoformat(got[0]["deadline"].value) == deadlines[n - 1]
+    past_the_end = default_library().run(
+        registry, "overdue-index-cutoff", {"member": members}, limit=1, offset=len(deadlines)
+    )
+    assert list(past_the_end) == []
+
+
 def test_overdue_items_carry_days_and_the_escalation_step(registry: Store) -> None:
     page = overdue(registry, f"{ID}region/bozhou", TODAY, limit=50)
     assert page.total >= 10
