@@ -180,6 +180,11 @@ def member_iri(family: str, scope: str, level: int, index: int, group: str) -> s
     return f"{_ID}index/{family}/{scope}/{level}-{index}/{group}"
 
 
+BULK_IMPORT_LINE = f'<{_ID}index> <{_ID}index/bulk-import-in-progress> "true" .\n'
+"""In the index while a bulk import writes: records may be in the store before their counters
+are. Left behind, it tells the next import that the index must be rebuilt first."""
+
+
 def group_iri(family: str, group: str) -> str:
     return f"{_ID}index-group/{family}/{group}"
 

@@ -120,7 +120,7 @@ from safetykg.registry.values import (
     split_list,
 )
 from safetykg.registry.vocabulary import Channel, Measure, Status
-from safetykg.registry.writer import Batch, WriteStats, commit
+from safetykg.registry.writer import Batch, WriteStats, commit, repair_interrupted_import
 
 __all__ = [
     "COLUMNS",
@@ -1415,6 +1415,8 @@ def ingest(
     source = _open(path, label, errors, format)
     report = IngestReport(path=str(path), format=source.format, encoding=source.encoding)
     ref = reference or Reference.load(store)
+    if repair_interrupted_import(store, ref):
+        log.warning("an earlier bulk import was interrupted: the registry index was rebuilt")
     v = _Validator(store, ref, today, errors)
 
     count = 0

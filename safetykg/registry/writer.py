@@ -20,6 +20,12 @@ remove and counter deltas for the index. :func:`commit` applies it
   leaves the store as it was: every quad such a batch loads is new, so
   :meth:`Batch.discard` removes exactly what was loaded early.
 
+  Records may be in the store before their index counters are (written
+  last), so a bulk write first puts :data:`~safetykg.registry.index.BULK_IMPORT_LINE`
+  in the index and takes it out with the counters. A crash leaves it there,
+  and the next import rebuilds the index before it reads it
+  (:func:`repair_interrupted_import`).
+
 The update text is built from N-Quads lines whose terms were serialised by
 :mod:`~safetykg.registry.records` (checked ids, ISO dates, pyoxigraph-escaped
 literals); nothing from a client is pasted into it.
@@ -47,7 +53,15 @@ from safetykg.registry import index as ix
 from safetykg.registry.records import EnterpriseRecord, HazardRecord, StatusChangeRecord
 from safetykg.registry.reference import Reference
 
-__all__ = ["LOCK", "Batch", "WriteStats", "commit", "rebuild_index", "replace_hazard"]
+__all__ = [
+    "LOCK",
+    "Batch",
+    "WriteStats",
+    "commit",
+    "rebuild_index",
+    "repair_interrupted_import",
+    "replace_hazard",
+]
 
 LOCK = threading.RLock()
 """Held while a batch is committed (counters are read-modify-write)."""
@@ -95,6 +109,7 @@ class Batch:
         if self.spool:
             if self.loader is not None:
                 self._index_was_empty = _index_empty(self.loader)
+                _mark_bulk_import(self.loader)
                 self._thread = ThreadPoolExecutor(1, thread_name_prefix="safetykg-bulk-load")
             self._rotate()
 
@@ -198,6 +213,7 @@ class Batch:
                 if future.exception() is None:
                     for quad in parse(path=str(path), format=RdfFormat.N_QUADS):
                         self.loader.remove(quad)
+            self.loader.update(_update_text([ix.BULK_IMPORT_LINE], []))
             self.loader.flush()
         for path in self._paths + [p for p, _ in self._loading]:
             path.unlink(missing_ok=True)
@@ -207,6 +223,25 @@ class Batch:
     @property
     def empty(self) -> bool:
         return not (self.added_lines or self.remove or any(self.counts.values()))
+
+
+def _mark_bulk_import(store: Store) -> None:
+    store.update(_update_text([], [ix.BULK_IMPORT_LINE]))
+    store.flush()  # on disk before any record: a crash after a load must find it
+
+
+def repair_interrupted_import(store: Store, reference: Reference | None = None) -> bool:
+    """Rebuild the index if a bulk import was interrupted (its mark is still in the index);
+    returns whether it did. The records it wrote stay: importing the same file again
+    completes them."""
+    mark = ix.BULK_IMPORT_LINE.split()
+    if not any(
+        True
+        for _ in store.quads_for_pattern(NamedNode(mark[0][1:-1]), NamedNode(mark[1][1:-1]), None)
+    ):
+        return False
+    rebuild_index(store, reference)
+    return True
 
 
 def _load(store: Store, path: Path) -> None:
@@ -305,14 +340,15 @@ def commit(store: Store, batch: Batch) -> WriteStats:
                 batch._file = None
                 added = batch.added_lines + len(count_replace)
                 del fresh
+                if batch.loader is None:
+                    _mark_bulk_import(store)
                 if remove:
                     store.update(_update_text(remove, []))
                 for path in batch._paths:
                     if path.stat().st_size:
                         store.bulk_load(path=str(path), format=RdfFormat.N_QUADS)
                     path.unlink()
-                if count_remove or count_replace:
-                    store.update(_update_text(count_remove, count_replace))
+                store.update(_update_text([*count_remove, ix.BULK_IMPORT_LINE], count_replace))
                 store.flush()
                 batch._committed = True
                 return WriteStats(added=added, removed=len(remove) + len(count_remove), mode="bulk")

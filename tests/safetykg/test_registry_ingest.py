@@ -752,6 +752,46 @@ def test_a_bad_row_after_early_loads_leaves_the_store_as_it_was(
     assert all(not Path(p).exists() for p in early)
 
 
+def test_an_import_killed_after_early_loads_is_repaired_by_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from safetykg.registry import writer
+    from safetykg.registry.index import BULK_IMPORT_LINE
+
+    early = _count_early_loads(monkeypatch)
+    rows = [enterprise_row(CHEM)] + [
+        hazard_row(f"H-2025-{i:04d}", CHEM, full=False) for i in range(1, 41)
+    ]
+    path = write_csv(tmp_path / "bulk.csv", rows)
+    clean = registry_store()
+    run(clean, path, spool_rows=10)
+
+    class Killed(BaseException):
+        """Stands for SIGKILL: nothing of ours runs after it."""
+
+    def die(*_: Any, **__: Any) -> Any:
+        raise Killed
+
+    store = registry_store()
+    with monkeypatch.context() as m:
+        m.setattr(writer, "_count_changes", die)  # dies before the counters are written
+        m.setattr(writer.Batch, "discard", lambda self: None)  # and cleans nothing up
+        with pytest.raises(Killed):
+            run(store, path, spool_rows=10)
+    assert early
+    assert BULK_IMPORT_LINE.split(" ")[1].encode() in snapshot(store)  # the mark stayed
+    assert overdue(store, EMERGENCY, TODAY).total < 40  # records without their counters
+
+    report = run(store, path, spool_rows=10)  # repairs the index, then completes the import
+    assert report.hazards_unchanged + report.hazards_added == 40
+    assert overdue(store, EMERGENCY, TODAY).total == 40
+
+    def registry(st: Store) -> set[bytes]:
+        return {ln for ln in snapshot(st).splitlines() if b"/graph/ontology>" not in ln}
+
+    assert registry(store) == registry(clean)
+
+
 def test_a_batch_that_changes_stored_records_is_not_loaded_early(
     loaded: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
