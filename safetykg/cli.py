@@ -764,6 +764,10 @@ def ingest(
     ] = 1 << 30,
     max_errors: Annotated[int, typer.Option(help="Stop validating after this many errors")] = 50,
     shacl: Annotated[bool, typer.Option(help="Also check small batches against the shapes")] = True,
+    optimize: Annotated[
+        bool,
+        typer.Option(help="Compact the store after a bulk write (leave it to the last of several)"),
+    ] = True,
 ) -> None:
     """Validate hazard records and add them to the registry, all or nothing.
 
@@ -787,6 +791,7 @@ def ingest(
                 max_errors=max_errors,
                 shacl=shacl,
                 shapes=shapes if shapes.is_file() else None,
+                optimize=optimize,
             )
         except ValidationFailed as exc:
             for r in exc.results:
@@ -809,6 +814,11 @@ def ingest(
         f"={report.enterprises_unchanged}, {report.status_changes} status changes; "
         f"{report.triples_added} triples written ({report.mode}), SHACL {report.shacl}; "
         f"{report.seconds:.1f} s"
+        + (
+            f" (compacting the store: {report.seconds_optimising:.1f} s)"
+            if report.seconds_optimising
+            else ""
+        )
     )
 
 

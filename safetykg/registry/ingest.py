@@ -246,6 +246,8 @@ class IngestReport:
     seconds: float = 0.0
     seconds_writing: float = 0.0
     """Of ``seconds``, the time spent writing to the store (the rest is reading and checking)."""
+    seconds_optimising: float = 0.0
+    """Of ``seconds``, the time spent compacting the store after a bulk write."""
     encoding: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
@@ -1372,6 +1374,7 @@ def ingest(
     shacl: bool = True,
     shacl_max_records: int = SHACL_MAX_RECORDS,
     spool_rows: int = SPOOL_ROWS,
+    optimize: bool = True,
     reference: Reference | None = None,
     authorise: Authorise | None = None,
 ) -> IngestReport:
@@ -1384,7 +1387,9 @@ def ingest(
     when the batch has more than ``shacl_max_records`` new or changed hazards:
     the row checks above enforce the same rules, and a test keeps the two in
     step). ``progress`` defaults to
-    showing a bar only when stderr is a terminal.
+    showing a bar only when stderr is a terminal. ``optimize``: compact the
+    embedded store after a bulk write (several imports in a row may leave it to
+    the last).
 
     ``authorise`` is the writer's scope check (the API passes
     ``Writer.guard()`` of :mod:`api.deps`, see :func:`safetykg.access.record_guard`):
@@ -1536,6 +1541,13 @@ def ingest(
         report.seconds_writing = round(time.monotonic() - writing, 3)
     finally:
         batch.discard()
+    if optimize and stats.mode == "bulk" and isinstance(store, Store):
+        # The bulk loader adds its files as they come: a million hazards leave ~300 of them,
+        # and every lookup visits many. Compacting (5 min at 1M) makes the registry's
+        # questions 2–3× faster (overdue page at 1M: 15 → 6 ms p50).
+        optimising = time.monotonic()
+        store.optimize()
+        report.seconds_optimising = round(time.monotonic() - optimising, 3)
     report.triples_added, report.triples_removed, report.mode = (
         stats.added,
         stats.removed,
