@@ -180,7 +180,9 @@ def member_iri(family: str, scope: str, level: int, index: int, group: str) -> s
     return f"{_ID}index/{family}/{scope}/{level}-{index}/{group}"
 
 
-BULK_IMPORT_LINE = f'<{_ID}index> <{_ID}index/bulk-import-in-progress> "true" .\n'
+BULK_IMPORT_MARK = (f"{_ID}index", f"{_ID}index/bulk-import-in-progress")
+"""Subject and predicate of :data:`BULK_IMPORT_LINE`."""
+BULK_IMPORT_LINE = f'<{BULK_IMPORT_MARK[0]}> <{BULK_IMPORT_MARK[1]}> "true" .\n'
 """In the index while a bulk import writes: records may be in the store before their counters
 are. Left behind, it tells the next import that the index must be rebuilt first."""
 

@@ -234,11 +234,8 @@ def repair_interrupted_import(store: Store, reference: Reference | None = None) 
     """Rebuild the index if a bulk import was interrupted (its mark is still in the index);
     returns whether it did. The records it wrote stay: importing the same file again
     completes them."""
-    mark = ix.BULK_IMPORT_LINE.split()
-    if not any(
-        True
-        for _ in store.quads_for_pattern(NamedNode(mark[0][1:-1]), NamedNode(mark[1][1:-1]), None)
-    ):
+    subject, predicate = map(NamedNode, ix.BULK_IMPORT_MARK)
+    if not any(True for _ in store.quads_for_pattern(subject, predicate, None)):
         return False
     rebuild_index(store, reference)
     return True
