@@ -22,7 +22,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from pyoxigraph import Store
 
-from api import problems, security
+from api import problems, response_cache, security
 from api.routers import (
     departments,
     docs,
@@ -97,6 +97,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.state.store = store
     app.state.store_error = None
     problems.install(app)
+    response_cache.install(app, settings)  # inside the security middleware: see there
     security.install(app, settings)
 
     # Requests are matched against the routes in this order, one by one (0.05 ms a route):

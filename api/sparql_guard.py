@@ -73,6 +73,9 @@ class QueryShape:
     """IRIs named by ``FROM`` (the default graph), resolved against BASE/PREFIX."""
     from_named: tuple[str, ...] = ()
     """IRIs named by ``FROM NAMED``."""
+    volatile: bool = False
+    """True when the query calls ``NOW``, ``RAND``, ``UUID``, ``STRUUID`` or ``BNODE``: its
+    answer may differ each time it runs, so it must not be reused."""
 
     @property
     def has_dataset(self) -> bool:
@@ -142,7 +145,9 @@ def inspect_query(
     deeper than :data:`MAX_NESTING` (:func:`check_nesting`).
 
     >>> inspect_query('SELECT * { ?s ?p "use SERVICE here" }')
-    QueryShape(from_graphs=(), from_named=())
+    QueryShape(from_graphs=(), from_named=(), volatile=False)
+    >>> inspect_query('SELECT (now() AS ?t) {}').volatile
+    True
     >>> inspect_query("PREFIX g: <https://w3id.org/safetykg/graph/> "
     ...               "SELECT * FROM g:hazards FROM NAMED <plan/x> {}",
     ...               base_iri="https://w3id.org/safetykg/graph/").from_named
@@ -158,6 +163,7 @@ def inspect_query(
     prologue = _Prologue(base_iri, dict(prefixes or {}))
     from_graphs: list[str] = []
     from_named: list[str] = []
+    volatile = False
     toks = list(tokens(text))
     i = 0
     while i < len(toks):
@@ -169,6 +175,8 @@ def inspect_query(
                 "contacts other servers. Query the data here, or run the federated part "
                 "on your own SPARQL client."
             )
+        if keyword in _VOLATILE and i + 1 < len(toks) and toks[i + 1] == ("other", "("):
+            volatile = True
         if keyword == "BASE" and _kind_at(toks, i + 1) == "iri":
             prologue.base = prologue.resolve(toks[i + 1])
             i += 2
@@ -188,18 +196,19 @@ def inspect_query(
             i = j + 1
             continue
         i += 1
-    return QueryShape(tuple(from_graphs), tuple(from_named))
+    return QueryShape(tuple(from_graphs), tuple(from_named), volatile)
 
 
 def _kind_at(toks: list[tuple[str, str]], i: int) -> str:
     return toks[i][0] if i < len(toks) else ""
 
 
-_KEYWORDS = re.compile(r"service|from", re.IGNORECASE)
+_VOLATILE = frozenset({"NOW", "RAND", "UUID", "STRUUID", "BNODE"})
+_KEYWORDS = re.compile(r"service|from|now|rand|uuid|bnode", re.IGNORECASE)
 
 
 def _might_matter(text: str) -> bool:
-    """Cheap test first: a query without these letters has neither keyword."""
+    """Cheap test first: a query without these letters has none of the keywords."""
     return _KEYWORDS.search(text) is not None
 
 

@@ -60,6 +60,8 @@ class Config:
     http_levels: list[int] = field(default_factory=lambda: [1, 8, 32])
     http_duration_s: float = 5.0
     http_tool: str | None = None
+    http_workers: int = 1
+    """``safetykg serve --workers``: our server's processes (read-only store, so any number)."""
     exports: bool = True
     export_limit: int | None = None
     """Only the first N export runs (quick presets)."""
@@ -218,7 +220,7 @@ def _http(size: Size, cfg: Config, partial: bool, data_dir: Path, store_dir: Pat
     notes: dict[str, Any] = {}
     try:
         _log(f"{size.label}: starting servers")
-        running["ours"] = servers.start_ours(data_dir)
+        running["ours"] = servers.start_ours(data_dir, workers=cfg.http_workers)
         if servers.oxigraph_available():
             running["oxigraph"] = servers.start_oxigraph(store_dir)
         else:
@@ -284,6 +286,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, help="seconds per HTTP load")
     parser.add_argument("--levels", help="HTTP concurrency levels, e.g. 1,8,32")
     parser.add_argument("--http-tool", choices=["wrk", "httpx"])
+    parser.add_argument("--workers", type=int, help="our server's worker processes (default 1)")
     parser.add_argument("--out", help="results folder (default bench/results)")
     parser.add_argument("--summary", nargs="+", type=Path, metavar="JSON",
                         help="only write the markdown summary of earlier results (one per size)")
@@ -322,6 +325,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         cfg.http_levels = [int(x) for x in args.levels.split(",")]
     if args.http_tool:
         cfg.http_tool = args.http_tool
+    if args.workers:
+        cfg.http_workers = args.workers
     if args.out:
         cfg.out = args.out
     if args.rdflib_max is not None:

@@ -364,6 +364,11 @@ def main(argv: list[str] | None = None) -> int:
         default=3,
         help="lookup throughput: alternate 1 and 2 workers this many times, report medians",
     )
+    parser.add_argument(
+        "--non-atomic",
+        action="store_true",
+        help="remote ingest with SAFETYKG_STORE_ATOMIC_BATCHES off (Oxigraph's bulk loader)",
+    )
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "scaleout.json")
     args = parser.parse_args(argv)
     stages = set(args.stages.split(","))
@@ -377,6 +382,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "loadavg_at_start": os.getloadavg()},
         "hazards": args.hazards,
+        "atomic_batches": not args.non_atomic,
     }  # fmt: skip
     try:
         csv = work / "hazards.csv"
@@ -384,7 +390,7 @@ def main(argv: list[str] | None = None) -> int:
                  progress=False)  # fmt: skip
         build(work / "data", REPO, reextract=False, progress=False)
         embedded = open_store(work / "data")
-        remote = RemoteStore(url, timeout=600)
+        remote = RemoteStore(url, timeout=600, atomic_batches=not args.non_atomic)
         build(work / "unused", REPO, reextract=False, progress=False, remote=remote)
         out["ingest"] = {}  # the queries and the lookups run over these hazards
         if stages & {"queries", "embedded"}:

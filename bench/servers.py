@@ -88,10 +88,12 @@ def _start(name: str, argv: list[str], base: str, sparql: str, ready: str,
     raise RuntimeError(f"{name} was not ready after {timeout:.0f} s")
 
 
-def start_ours(data_dir: Path, port: int | None = None, timeout: float = 600) -> Server:
+def start_ours(data_dir: Path, port: int | None = None, timeout: float = 600,
+               workers: int = 1) -> Server:
     port = port or free_port()
     base = f"http://127.0.0.1:{port}"
-    argv = [*safetykg_command(), "serve", "--data-dir", str(data_dir), "--port", str(port)]
+    argv = [*safetykg_command(), "serve", "--data-dir", str(data_dir), "--port", str(port),
+            "--workers", str(workers)]
     env = {"SAFETYKG_RATE_LIMIT": "0", "SAFETYKG_QUERY_TIMEOUT": "120",
            "SAFETYKG_DATA_DIR": str(data_dir)}
     # not /health: it counts every graph's triples, which takes seconds at a million hazards;

@@ -85,6 +85,14 @@ class Settings(BaseSettings):
     rate_burst: int = 500
     """Requests one client may make at once before the rate limit applies."""
 
+    cache_mb: int = 64
+    """Memory for reused answers to repeated reads, per worker process, in MB
+    (:mod:`api.response_cache`); 0 switches the cache off."""
+
+    cache_seconds: float | None = None
+    """How long an answer may be reused. Unset: until a write through this service changes
+    the data (embedded store), not at all (SPARQL server: other workers' writes are unseen)."""
+
     store: str | None = None
     """Where the data lives. Unset: the embedded pyoxigraph store under ``data_dir``; a
     path: the embedded store under that directory (it replaces ``data_dir``); an

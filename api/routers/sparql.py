@@ -210,12 +210,14 @@ def _negotiable(request: Request, formats: tuple[str, ...]) -> None:
             ) from None
 
 
-def _outcome_response(outcome: QueryOutcome, row_limit: int) -> Response:
+def _outcome_response(outcome: QueryOutcome, row_limit: int, volatile: bool) -> Response:
     headers = {
         "Vary": "Accept",
         "SafetyKG-Truncated": "true" if outcome.truncated else "false",
         "SafetyKG-Row-Limit": str(row_limit),
     }
+    if volatile:  # NOW(), RAND()…: no cache may give this answer again
+        headers["Cache-Control"] = "no-store"
     if outcome.truncated:
         headers["Warning"] = (
             f'199 - "Only the first {row_limit} rows are returned; '
@@ -253,7 +255,7 @@ async def _answer(
         row_limit=settings.row_limit,
     )
     outcome: QueryOutcome = await pool.run(job)
-    return _outcome_response(outcome, settings.row_limit)
+    return _outcome_response(outcome, settings.row_limit, shape.volatile)
 
 
 async def _describe(
