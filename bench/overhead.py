@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import statistics
+import sys
 import urllib.parse
 from pathlib import Path
 from typing import Any
@@ -86,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     load_before = os.getloadavg()
     out = measure(args.data_dir, args.duration)
     out |= {
-        "command": "python -m bench.overhead " + " ".join(argv or []),
+        "command": "python -m bench.overhead " + " ".join(sys.argv[1:] if argv is None else argv),
         "tool": http.backend(),
         "loadavg_at_start": load_before,
         "loadavg_at_end": os.getloadavg(),
