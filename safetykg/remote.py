@@ -183,6 +183,10 @@ class ServerKind:
     ``xsd:boolean(EXISTS {…})``, which means the same on every server."""
     auth_paths: tuple[str, str] | None = None
     """(update path, GSP path) to use instead when credentials are configured."""
+    deletes_uploads: bool = True
+    """``DELETE DATA`` removes every triple a Graph Store upload added. Virtuoso 7 leaves
+    the language-tagged literals of uploads in place, so a large import there is not sent
+    before it has passed (see :attr:`RemoteStore.loads_early`)."""
 
 
 # fmt: off
@@ -195,7 +199,7 @@ KINDS: dict[str, ServerKind] = {
         "virtuoso", "/sparql", "/sparql", "/sparql-graph-crud", "dataset",
         QueryResultsFormat.XML, dataset_post=False, empty_graphs=False, closure_paths=False,
         integer_booleans=True, max_data_triples=1000,
-        auth_paths=("/sparql-auth", "/sparql-graph-crud-auth"),
+        auth_paths=("/sparql-auth", "/sparql-graph-crud-auth"), deletes_uploads=False,
     ),
     "fuseki": ServerKind(
         "fuseki", "/query", "/update", "/data", "dataset",
@@ -1084,6 +1088,12 @@ class RemoteStore:
         )
 
     # ------------------------------------------------------------------ no-ops
+
+    @property
+    def loads_early(self) -> bool:
+        """Whether a large first import may send its files while it still reads: a row
+        refused later must be able to take them out again (``DELETE DATA``)."""
+        return self.kind.deletes_uploads and not self.read_only
 
     def flush(self) -> None:
         """Nothing to do: the server owns its storage."""

@@ -1442,7 +1442,7 @@ def ingest(
     # nothing it writes exists yet, so a refusal can take it all out again.
     adds_only = (
         spool
-        and isinstance(store, Store)
+        and (isinstance(store, Store) or store.loads_early)
         and not stored_digests
         and not any(code in v.stored_enterprises for code in v.defined)
     )

@@ -10,15 +10,18 @@ remove and counter deltas for the index. :func:`commit` applies it
   validated and loaded with :meth:`pyoxigraph.Store.bulk_load` only after the
   whole batch has passed. The bulk loader is not transactional: a crash (not
   bad input, which never gets this far) can leave part of a batch written;
-  importing the same file again completes it.
+  importing the same file again completes it (each record's digest is written
+  after the rest of it, and the repair below drops records without one).
 
   When a large batch only *adds* records (none of its hazards or enterprises
   is stored yet) it may be given the store as ``loader``: each spool file is
   then bulk-loaded in a background thread as soon as it is full, while the
   import goes on building the next one (the loader releases the GIL, so
-  Python and RocksDB each keep a core busy). Bad input found later still
-  leaves the store as it was: every quad such a batch loads is new, so
-  :meth:`Batch.discard` removes exactly what was loaded early.
+  Python and RocksDB each keep a core busy; a SPARQL server loads while
+  Python reads). Bad input found later still leaves the store as it was:
+  every quad such a batch loads is new, so :meth:`Batch.discard` removes
+  exactly what was loaded early (``DELETE DATA`` in chunks of
+  :data:`UNLOAD_LINES`).
 
   Records may be in the store before their index counters are (written
   last), so a bulk write first puts :data:`~safetykg.registry.index.BULK_IMPORT_LINE`
@@ -36,6 +39,7 @@ read, changed and written back, so two writers must not interleave.
 
 from __future__ import annotations
 
+import itertools
 import os
 import tempfile
 import threading
@@ -46,11 +50,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from pyoxigraph import DefaultGraph, NamedNode, RdfFormat, Store, parse
+from pyoxigraph import DefaultGraph, NamedNode, RdfFormat, Store
 
 from safetykg.errors import StoreUnavailable
+from safetykg.namespaces import GRAPH_HAZARDS, ID, SK
 from safetykg.registry import index as ix
-from safetykg.registry.records import EnterpriseRecord, HazardRecord, StatusChangeRecord
+from safetykg.registry.records import (
+    EnterpriseRecord,
+    HazardRecord,
+    StatusChangeRecord,
+    hazard_iri,
+)
 from safetykg.registry.reference import Reference
 
 __all__ = [
@@ -171,7 +181,6 @@ class Batch:
         lines = new.lines()
         after = ix.entries(new, ix.scopes(new, self.reference), new.digest(lines))
         lines += after.members
-        lines.append(after.digest_line(new.iri))
         for change in changes:
             lines += change.lines()
         status_lines, status_keys = ix.status_entries(new, history)
@@ -179,6 +188,9 @@ class Batch:
         if superseded is not None:
             # the stored last change gains its sk:supersededAt; its other triples stay
             lines += [ln for ln in superseded.lines() if "supersededAt" in ln]
+        # The digest says "this record is stored": last, so that a load cut short in order
+        # (an interrupted series of uploads) never holds the digest without the rest.
+        lines.append(after.digest_line(new.iri))
         self.extend(lines)
         self.counts.update(after.keys)
         self.counts.update(status_keys)
@@ -211,8 +223,7 @@ class Batch:
         if not self._committed and self.loader is not None:
             for path, future in self._loading:
                 if future.exception() is None:
-                    for quad in parse(path=str(path), format=RdfFormat.N_QUADS):
-                        self.loader.remove(quad)
+                    _unload(self.loader, path)
             self.loader.update(_update_text([ix.BULK_IMPORT_LINE], []))
             self.loader.flush()
         for path in self._paths + [p for p, _ in self._loading]:
@@ -231,18 +242,52 @@ def _mark_bulk_import(store: Store) -> None:
 
 
 def repair_interrupted_import(store: Store, reference: Reference | None = None) -> bool:
-    """Rebuild the index if a bulk import was interrupted (its mark is still in the index);
-    returns whether it did. The records it wrote stay: importing the same file again
-    completes them."""
+    """Repair the registry if a bulk import was interrupted (its mark is still in the
+    index); returns whether it did. Records the load cut short (no digest: it is their last
+    line) are taken out, then the index is rebuilt. The complete records stay: importing
+    the same file again adds the rest."""
     subject, predicate = map(NamedNode, ix.BULK_IMPORT_MARK)
     if not any(True for _ in store.quads_for_pattern(subject, predicate, None)):
         return False
+    _drop_incomplete(store)
     rebuild_index(store, reference)
     return True
 
 
+_RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+
+
+def _drop_incomplete(store: Store) -> None:
+    digests = store.quads_for_pattern(None, NamedNode(str(SK.recordDigest)), None, DefaultGraph())
+    complete = {q.subject.value for q in digests}
+    graph = NamedNode(str(GRAPH_HAZARDS))
+    doomed: set[NamedNode] = set()
+    for quad in store.quads_for_pattern(None, _RDF_TYPE, None, graph):
+        node = quad.subject.value
+        kind, _, rest = node.removeprefix(str(ID)).partition("/")
+        record = hazard_iri(rest.split("/")[0]) if kind == "status-change" else node
+        if record not in complete:
+            doomed.add(quad.subject)  # type: ignore[arg-type]
+            doomed.add(NamedNode(record))
+    lines = [f"{q} .\n" for s in doomed for q in store.quads_for_pattern(s, None, None, graph)]
+    for start in range(0, len(lines), UNLOAD_LINES):
+        store.update(_update_text(lines[start : start + UNLOAD_LINES], []))
+
+
 def _load(store: Store, path: Path) -> None:
     store.bulk_load(path=str(path), format=RdfFormat.N_QUADS)
+
+
+UNLOAD_LINES = 10_000
+"""Lines per ``DELETE DATA`` when early loads are taken out again: one request per chunk to
+a SPARQL server; in the embedded store as fast as removing quads one by one."""
+
+
+def _unload(store: Store, path: Path) -> None:
+    """Take the quads of an N-Quads spool file out of ``store`` again."""
+    with path.open(encoding="utf-8") as f:
+        while lines := [line.rstrip("\n") for line in itertools.islice(f, UNLOAD_LINES)]:
+            store.update(_update_text(lines, []))
 
 
 def _index_empty(store: Store) -> bool:

@@ -795,6 +795,50 @@ def test_an_import_killed_after_early_loads_is_repaired_by_the_next(
     assert registry(store) == registry(clean)
 
 
+def test_an_import_cut_short_at_any_line_is_completed_by_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A load that stops part-way (a crash, a failed upload) keeps a prefix of the spool.
+    Whatever prefix it is, importing the file again gives the complete registry: a record's
+    digest, which makes the next import skip it, is written after the rest of it."""
+    from safetykg.registry import writer
+
+    rows = [enterprise_row(CHEM)] + [hazard_row(f"H-2025-{i:04d}", CHEM) for i in range(1, 7)]
+    path = write_csv(tmp_path / "bulk.csv", rows)
+    clean = registry_store()
+    run(clean, path, spool_rows=2)
+
+    def registry(st: Store) -> set[bytes]:
+        return {ln for ln in snapshot(st).splitlines() if b"/graph/ontology>" not in ln}
+
+    class Killed(BaseException):
+        """Stands for SIGKILL: nothing of ours runs after it."""
+
+    monkeypatch.setattr(writer, "SPOOL_CHUNK_LINES", 150)  # the first hazards in one file
+    monkeypatch.setattr(writer.Batch, "discard", lambda self: None)
+    first = 0
+    for cut in range(1, 151, 2):
+
+        def load_part(store: Store, spooled: Path, cut: int = cut) -> None:
+            nonlocal first
+            lines = spooled.read_text(encoding="utf-8").splitlines(keepends=True)
+            first = first or len(lines)
+            store.load("".join(lines[:cut]).encode(), format=RdfFormat.N_QUADS)
+            raise Killed
+
+        monkeypatch.setattr(writer, "_load", load_part)
+        store = registry_store()
+        with pytest.raises(Killed):
+            run(store, path, spool_rows=2)
+        monkeypatch.undo()  # the next import runs as shipped
+        report = run(store, path, spool_rows=2)
+        assert report.hazards_unchanged + report.hazards_added == 6
+        assert registry(store) == registry(clean), f"cut after line {cut}"
+        monkeypatch.setattr(writer, "SPOOL_CHUNK_LINES", 150)
+        monkeypatch.setattr(writer.Batch, "discard", lambda self: None)
+    assert first >= 150  # the cuts covered the whole first file
+
+
 def test_a_batch_that_changes_stored_records_is_not_loaded_early(
     loaded: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -8,6 +8,7 @@ graphs must come out the same size and the registry's statistics the same.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
@@ -102,3 +103,40 @@ def test_cli_ingest_writes_to_the_server(
     finally:
         reader.close()
     assert not (tmp_path / "store").exists()  # nothing went to an embedded store
+
+
+def test_a_bad_row_after_early_loads_leaves_the_server_as_it_was(
+    fresh_store: RemoteStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large first import sends each full spool file while it reads the next; a row refused
+    later takes those uploads out again (one DELETE DATA per chunk, not per quad)."""
+    from safetykg.registry import writer
+
+    uploaded: list[int] = []
+    load = writer._load
+
+    def spy(store: RemoteStore, path: Path) -> None:
+        uploaded.append(sum(1 for _ in path.open(encoding="utf-8")))
+        load(store, path)
+
+    monkeypatch.setattr(writer, "_load", spy)
+    monkeypatch.setattr(writer, "SPOOL_CHUNK_LINES", 200)
+    monkeypatch.setattr(writer, "UNLOAD_LINES", 150)  # several chunks per spool file
+    path = tmp_path / "late.csv"
+    registry.generate(path, enterprises=6, hazards=40, seed=5, progress=False)
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    last = [row for row in rows if row["hazard_id"]][-1]
+    last["rectification_deadline"] = "2025-02-30"  # found only when that row is read
+    with path.open("w", encoding="utf-8", newline="") as f:
+        out = csv.DictWriter(f, fieldnames=list(rows[0]))
+        out.writeheader()
+        out.writerows(rows)
+    before = sorted(str(q) for q in fresh_store.quads_for_pattern(None, None, None))
+    with pytest.raises(ValidationFailed):
+        registry.ingest(fresh_store, path, today=TODAY, progress=False, spool_rows=10)
+    if fresh_store.loads_early:
+        assert len(uploaded) >= 3 and all(n >= 200 for n in uploaded)  # the server held them
+    else:  # Virtuoso: DELETE DATA would leave the uploads' language-tagged literals behind
+        assert uploaded == []
+    assert sorted(str(q) for q in fresh_store.quads_for_pattern(None, None, None)) == before
