@@ -62,6 +62,8 @@ class Config:
     http_tool: str | None = None
     http_workers: int = 1
     """``safetykg serve --workers``: our server's processes (read-only store, so any number)."""
+    http_access_log: bool = True
+    """``safetykg serve --no-access-log`` when false."""
     exports: bool = True
     export_limit: int | None = None
     """Only the first N export runs (quick presets)."""
@@ -220,7 +222,8 @@ def _http(size: Size, cfg: Config, partial: bool, data_dir: Path, store_dir: Pat
     notes: dict[str, Any] = {}
     try:
         _log(f"{size.label}: starting servers")
-        running["ours"] = servers.start_ours(data_dir, workers=cfg.http_workers)
+        running["ours"] = servers.start_ours(data_dir, workers=cfg.http_workers,
+                                             access_log=cfg.http_access_log)
         if servers.oxigraph_available():
             running["oxigraph"] = servers.start_oxigraph(store_dir)
         else:
@@ -287,6 +290,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--levels", help="HTTP concurrency levels, e.g. 1,8,32")
     parser.add_argument("--http-tool", choices=["wrk", "httpx"])
     parser.add_argument("--workers", type=int, help="our server's worker processes (default 1)")
+    parser.add_argument("--no-access-log", action="store_true",
+                        help="serve ours without its access log (safetykg serve --no-access-log)")
     parser.add_argument("--out", help="results folder (default bench/results)")
     parser.add_argument("--summary", nargs="+", type=Path, metavar="JSON",
                         help="only write the markdown summary of earlier results (one per size)")
@@ -327,6 +332,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         cfg.http_tool = args.http_tool
     if args.workers:
         cfg.http_workers = args.workers
+    if args.no_access_log:
+        cfg.http_access_log = False
     if args.out:
         cfg.out = args.out
     if args.rdflib_max is not None:

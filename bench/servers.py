@@ -89,11 +89,11 @@ def _start(name: str, argv: list[str], base: str, sparql: str, ready: str,
 
 
 def start_ours(data_dir: Path, port: int | None = None, timeout: float = 600,
-               workers: int = 1) -> Server:
+               workers: int = 1, access_log: bool = True) -> Server:
     port = port or free_port()
     base = f"http://127.0.0.1:{port}"
     argv = [*safetykg_command(), "serve", "--data-dir", str(data_dir), "--port", str(port),
-            "--workers", str(workers)]
+            "--workers", str(workers), "--access-log" if access_log else "--no-access-log"]
     env = {"SAFETYKG_RATE_LIMIT": "0", "SAFETYKG_QUERY_TIMEOUT": "120",
            "SAFETYKG_DATA_DIR": str(data_dir)}
     # not /health: it counts every graph's triples, which takes seconds at a million hazards;

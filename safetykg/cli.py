@@ -355,6 +355,10 @@ def serve(
             help="Worker processes; more than 1 needs SAFETYKG_STORE=http://… or writes off"
         ),
     ] = 1,
+    access_log: Annotated[
+        bool | None,
+        typer.Option(help="Log each request [default: SAFETYKG_ACCESS_LOG, on]"),
+    ] = None,
 ) -> None:
     """Serve the API (REST, SPARQL, pages) over the built store."""
     from safetykg.serving import run_server
@@ -362,6 +366,8 @@ def serve(
     settings: Settings = ctx.obj
     if data_dir is not None:
         settings = settings.model_copy(update={"data_dir": data_dir, "store": None})
+    if access_log is not None:
+        settings = settings.model_copy(update={"access_log": access_log})
     with _reported():
         run_server(settings, host, port, workers)
 

@@ -89,11 +89,18 @@ def run_server(settings: Settings, host: str, port: int, workers: int = 1) -> No
     if workers == 1:
         from api.app import create_app
 
-        uvicorn.run(create_app(settings), host=host, port=port)
+        uvicorn.run(create_app(settings), host=host, port=port, access_log=settings.access_log)
         return
     if not hasattr(socket, "SO_REUSEPORT") or port == 0:
         _export(settings)
-        uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers)
+        uvicorn.run(
+            "api.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            access_log=settings.access_log,
+        )
         return
     try:
         _bind(host, port, shared=False).close()  # taken, even by a socket that shares it?
@@ -201,7 +208,9 @@ def _worker(settings: Settings, host: str, port: int, supervisor: int) -> None:
     sock = _bind(host, port)
     sock.listen(2048)
     threading.Thread(target=_follow, args=(supervisor,), daemon=True).start()
-    config = uvicorn.Config(create_app(settings), host=host, port=port)
+    config = uvicorn.Config(
+        create_app(settings), host=host, port=port, access_log=settings.access_log
+    )
     uvicorn.Server(config).run(sockets=[sock])
 
 

@@ -72,12 +72,13 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_serve_answers_health_over_a_real_socket(data_dir: Path) -> None:
+@pytest.mark.parametrize("flags", [[], ["--no-access-log"]])
+def test_serve_answers_health_over_a_real_socket(data_dir: Path, flags: list[str]) -> None:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SAFETYKG_")}
     proc = subprocess.Popen(
         [sys.executable, "-m", "safetykg.cli", "serve", "--data-dir", str(data_dir),
-         "--host", "127.0.0.1", "--port", str(port)],
+         "--host", "127.0.0.1", "--port", str(port), *flags],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
@@ -95,7 +96,9 @@ def test_serve_answers_health_over_a_real_socket(data_dir: Path) -> None:
         assert GRAPHS <= response.json()["graphs"].keys()
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        output = proc.communicate(timeout=10)[0].decode()
+    logged = '"GET /health HTTP/1.1" 200' in output
+    assert logged == (not flags), output  # one line per request, unless switched off
 
 
 def test_graph_sizes_are_counted_once_per_max_age(
