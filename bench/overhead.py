@@ -30,7 +30,7 @@ from typing import Any
 
 from bench import http, servers
 from bench.child import ROOT
-from bench.scaleout import _parameter_sets
+from bench.scaleout import parameter_sets
 
 TARGET_MS = 2.0
 
@@ -47,7 +47,7 @@ def measure(data_dir: Path, duration: float) -> dict[str, Any]:
     rows = []
     try:
         for name in library:
-            values = _parameter_sets(store, library[name])
+            values = parameter_sets(store, library[name])
             if values is None:
                 continue
             text = http._library_text(name, values)

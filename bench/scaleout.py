@@ -116,7 +116,7 @@ def start_oxigraph(directory: Path) -> tuple[subprocess.Popen[bytes], str]:
 # --------------------------------------------------------------------------- queries
 
 
-def _parameter_sets(store: Store, named: Any) -> dict[str, Any] | None:
+def parameter_sets(store: Store, named: Any) -> dict[str, Any] | None:
     """One set of parameters for a named query, taken from the data; None if impossible."""
     values: dict[str, Any] = {}
     for p in named.params:
@@ -161,7 +161,7 @@ def bench_queries(embedded: Store, remote: RemoteStore, reps: int) -> dict[str, 
     rows = []
     for name in library:
         named = library[name]
-        values = _parameter_sets(embedded, named)
+        values = parameter_sets(embedded, named)
         if values is None:
             continue
         _run(named, embedded, values), _run(named, remote, values)  # warm both

@@ -87,7 +87,7 @@ class Settings(BaseSettings):
 
     access_log: bool = True
     """Log a line per request (uvicorn's access log). Behind a proxy that logs requests, off
-    saves about a quarter of the cost of a reused answer."""
+    saves about a third of the cost of a reused answer."""
 
     cache_mb: int = 64
     """Memory for reused answers to repeated reads, per worker process, in MB
