@@ -1325,7 +1325,6 @@ class Snapshot:
         self._profiles: dict[str, dict[str, Profile]] = {}
         self._deadlines: dict[str, dict[str, list[DeadlineItem]]] = {}
 
-
     @cached_property
     def reference(self) -> Reference:
         """The registry's view of the same facts (:class:`~safetykg.registry.reference.Reference`),
@@ -1334,6 +1333,7 @@ class Snapshot:
         from safetykg.registry.reference import Reference
 
         return Reference.load(self._store)
+
     def profiles(self, lang: Language) -> dict[str, Profile]:
         """Every profile in ``lang``, by IRI (built once per language)."""
         if lang not in self._profiles:

@@ -269,9 +269,10 @@ def _drop_incomplete(store: Store) -> None:
         if record not in complete:
             doomed.add(quad.subject)  # type: ignore[arg-type]
             doomed.add(NamedNode(record))
-    lines = [f"{q} .\n" for s in doomed for q in store.quads_for_pattern(s, None, None, graph)]
-    for start in range(0, len(lines), UNLOAD_LINES):
-        store.update(_update_text(lines[start : start + UNLOAD_LINES], []))
+    # read them all first: the store is not changed under an open iterator
+    _delete_lines(
+        store, [f"{q} ." for s in doomed for q in store.quads_for_pattern(s, None, None, graph)]
+    )
 
 
 def _load(store: Store, path: Path) -> None:
@@ -286,8 +287,14 @@ a SPARQL server; in the embedded store as fast as removing quads one by one."""
 def _unload(store: Store, path: Path) -> None:
     """Take the quads of an N-Quads spool file out of ``store`` again."""
     with path.open(encoding="utf-8") as f:
-        while lines := [line.rstrip("\n") for line in itertools.islice(f, UNLOAD_LINES)]:
-            store.update(_update_text(lines, []))
+        _delete_lines(store, f)
+
+
+def _delete_lines(store: Store, lines: Iterable[str]) -> None:
+    """``DELETE DATA`` for N-Quads lines, :data:`UNLOAD_LINES` at a time."""
+    lines = iter(lines)
+    while chunk := list(itertools.islice(lines, UNLOAD_LINES)):
+        store.update(_update_text(chunk, []))
 
 
 def _index_empty(store: Store) -> bool:
